@@ -1,0 +1,1 @@
+"""Our multipart controllers; :mod:`swift3_multipart.routing` installs them."""

@@ -1,0 +1,104 @@
+"""Backend look-ups shared by the multipart controllers.
+
+Every call goes through ``req.get_response`` so that s3api's ACL handlers see
+it; the first call of each operation is the HEAD that the handler checks.
+"""
+
+import json
+
+from swift.common.middleware.s3api.s3response import NoSuchKey, \
+    NoSuchUpload, NoSuchBucket
+from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
+    sysmeta_header, S3Timestamp
+from swift.common.swob import str_to_wsgi, wsgi_to_str
+
+from swift3_multipart import mpu
+
+UPLOAD_ID_SYSMETA = sysmeta_header('object', 'upload-id')
+S3_ETAG_SYSMETA = sysmeta_header('object', 'etag')
+# Who created the upload (ours; stock s3api ignores it): ListParts answers
+# it as Initiator and Owner whoever asks.
+INITIATOR_SYSMETA = sysmeta_header('object', 'upload-initiator')
+
+
+def segments_container(req):
+    """The (WSGI string) name of the bucket's segments container."""
+    return req.container_name + MULTIUPLOAD_SUFFIX
+
+
+def key_of(req):
+    """The object key as a native string."""
+    return wsgi_to_str(req.object_name)
+
+
+def head_marker(req, app, upload_id):
+    """
+    HEAD the upload marker: the upload is in progress only while it exists.
+
+    :returns: the S3Response of the HEAD.
+    :raises NoSuchUpload: no marker (never started, completed or aborted).
+    """
+    if not mpu.valid_upload_id(upload_id):
+        raise NoSuchUpload(upload_id=upload_id)
+    obj = str_to_wsgi(mpu.marker_name(key_of(req), upload_id))
+    try:
+        return req.get_response(app, 'HEAD', segments_container(req), obj)
+    except NoSuchKey:
+        raise NoSuchUpload(upload_id=upload_id)
+
+
+def completed_manifest(req, app, upload_id):
+    """
+    :returns: the HEAD response of the bucket's object if it is the manifest
+        this upload completed into, else None.
+    """
+    try:
+        resp = req.get_response(app, 'HEAD', req.container_name,
+                                req.object_name)
+    except NoSuchKey:
+        return None
+    if resp.sysmeta_headers.get(UPLOAD_ID_SYSMETA) == upload_id:
+        return resp
+    return None
+
+
+def initiator_of(marker_resp, req):
+    """
+    The user who created the upload; markers written by stock s3api do not
+    record one, and then the caller stands in, as stock s3api answers.
+    """
+    return marker_resp.sysmeta_headers.get(INITIATOR_SYSMETA) or req.user_id
+
+
+def list_parts(req, app, upload_id):
+    """
+    List every part of an upload.
+
+    :returns: {part number: {'part_number', 'etag', 'size',
+        'last_modified'}} where etag is hex and last_modified in S3's XML
+        format.
+    """
+    prefix = mpu.parts_prefix(key_of(req), upload_id)
+    query = {'format': 'json', 'prefix': prefix}
+    parts = {}
+    while True:
+        try:
+            resp = req.get_response(app, 'GET', segments_container(req), '',
+                                    query=query)
+        except NoSuchBucket:
+            return parts
+        rows = json.loads(resp.body)
+        if not rows:
+            return parts
+        for row in rows:
+            number = mpu.part_number_of(row['name'], prefix)
+            if number is None:
+                continue
+            parts[number] = {
+                'part_number': number,
+                'etag': row['hash'].split(';', 1)[0].strip(),
+                'size': row['bytes'],
+                'last_modified': S3Timestamp.from_isoformat(
+                    row['last_modified']).s3xmlformat,
+            }
+        query['marker'] = rows[-1]['name']

@@ -1,0 +1,212 @@
+"""CreateMultipartUpload (POST ?uploads) and ListMultipartUploads (GET)."""
+
+import json
+
+from swift.common import constraints
+from swift.common.middleware.s3api.acl_handlers import UploadsAclHandler
+from swift.common.middleware.s3api.controllers.base import Controller, \
+    bucket_operation, object_operation, check_container_existence
+from swift.common.middleware.s3api.s3response import HTTPOk, \
+    InvalidArgument, InvalidRequest, KeyTooLongError, NoSuchBucket, \
+    BucketAlreadyExists, BucketAlreadyOwnedByYou
+from swift.common.middleware.s3api.utils import unique_id, sysmeta_header, \
+    S3Timestamp
+from swift.common.storage_policy import POLICIES
+from swift.common.swob import str_to_wsgi, wsgi_to_str, wsgi_quote
+from swift.common.utils import public
+
+from swift3_multipart import mpu, xml
+from swift3_multipart.controllers.common import segments_container, \
+    key_of, INITIATOR_SYSMETA
+
+DEFAULT_MAX_UPLOADS = 1000
+HAS_CONTENT_TYPE_SYSMETA = sysmeta_header('object', 'has-content-type')
+CONTENT_TYPE_SYSMETA = sysmeta_header('object', 'content-type')
+
+
+def _utf8_param(req, name):
+    value = req.params.get(name)
+    if value is None:
+        return None
+    value = wsgi_to_str(value)
+    if not constraints.check_utf8(value):
+        raise InvalidArgument(name, wsgi_quote(req.params[name]))
+    return value
+
+
+def encoding_type_param(req):
+    """The validated ``encoding-type`` parameter (only 'url' exists)."""
+    encoding_type = _utf8_param(req, 'encoding-type')
+    if encoding_type is not None and encoding_type != 'url':
+        raise InvalidArgument('encoding-type', encoding_type,
+                              'Invalid Encoding Method specified in Request')
+    return encoding_type
+
+
+def ensure_segments_container(req, app):
+    """Create ``<bucket>+segments`` like the bucket if it does not exist."""
+    container = segments_container(req)
+    try:
+        # Not through the ACL handler: this is our own check. It also makes
+        # s3api learn the caller's user id (req.user_id).
+        req._get_response(app, 'HEAD', container, '')
+        return
+    except NoSuchBucket:
+        pass
+    info = req.get_container_info(app)
+    headers = {'X-Storage-Policy': POLICIES[info['storage_policy']].name}
+    if info.get('read_acl'):
+        headers['X-Container-Read'] = info['read_acl']
+    if info.get('write_acl'):
+        headers['X-Container-Write'] = info['write_acl']
+    try:
+        req.get_response(app, 'PUT', container, '', headers=headers)
+    except (BucketAlreadyExists, BucketAlreadyOwnedByYou):
+        pass  # a concurrent Create made it
+
+
+class UploadsController(Controller):
+    """
+    CreateMultipartUpload and ListMultipartUploads, logged as UPLOADS.
+    """
+    acl_handler = UploadsAclHandler
+    resource_type = 'UPLOADS'
+
+    @public
+    @object_operation
+    @check_container_existence
+    def POST(self, req):
+        """
+        CreateMultipartUpload: write the upload marker.
+
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+        """
+        if len(req.object_name) > constraints.MAX_OBJECT_NAME_LENGTH:
+            raise KeyTooLongError()
+        if len(req.object_name) + mpu.PART_NAME_OVERHEAD > \
+                constraints.MAX_OBJECT_NAME_LENGTH:
+            # Parts are stored as <key>/<upload id>/<part number>: refuse
+            # now rather than fail every UploadPart.
+            raise KeyTooLongError(
+                'Your key is too long for a multipart upload: keys of up to '
+                '%d bytes can be uploaded in parts (Swift\'s '
+                'max_object_name_length is %d)' % (
+                    constraints.MAX_OBJECT_NAME_LENGTH -
+                    mpu.PART_NAME_OVERHEAD,
+                    constraints.MAX_OBJECT_NAME_LENGTH))
+
+        upload_id = unique_id()
+        # The content type goes on the final object; the marker itself is
+        # a directory marker (as stock s3api writes it).
+        content_type = req.headers.get('Content-Type')
+        if content_type:
+            req.headers[HAS_CONTENT_TYPE_SYSMETA] = 'yes'
+            req.headers[CONTENT_TYPE_SYSMETA] = content_type
+        else:
+            req.headers[HAS_CONTENT_TYPE_SYSMETA] = 'no'
+        req.headers['Content-Type'] = 'application/directory'
+        req.headers.pop('Etag', None)
+        req.headers.pop('Content-Md5', None)
+
+        ensure_segments_container(req, self.app)
+        req.headers[INITIATOR_SYSMETA] = req.user_id
+        req.get_response(
+            self.app, 'PUT', segments_container(req),
+            str_to_wsgi(mpu.marker_name(key_of(req), upload_id)), body='')
+        self.logger.increment('mpu.create')
+        return HTTPOk(body=xml.initiate_result(
+            req.container_name, key_of(req), upload_id),
+            content_type='application/xml')
+
+    @public
+    @bucket_operation(err_resp=InvalidRequest,
+                      err_msg='Key is not expected for the GET method '
+                              '?uploads subresource')
+    @check_container_existence
+    def GET(self, req):
+        """
+        ListMultipartUploads.
+
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
+        """
+        encoding_type = encoding_type_param(req)
+        key_marker = _utf8_param(req, 'key-marker') or ''
+        upload_id_marker = _utf8_param(req, 'upload-id-marker') or ''
+        prefix = _utf8_param(req, 'prefix')
+        delimiter = _utf8_param(req, 'delimiter')
+        max_uploads = req.get_validated_param(
+            'max-uploads', DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS)
+
+        entries = self._collect(req, prefix or '', delimiter, key_marker,
+                                upload_id_marker if key_marker else '',
+                                max_uploads)
+        truncated = len(entries) > max_uploads
+        entries = entries[:max_uploads]
+        next_key = next_upload_id = ''
+        if truncated:
+            # always set on a truncated page, else clients cannot go on
+            last = entries[-1]
+            next_key = last.get('key', last.get('prefix'))
+            next_upload_id = last.get('upload_id', '')
+        body = xml.list_uploads_result(
+            req.container_name,
+            [e for e in entries if 'upload_id' in e],
+            [e['prefix'] for e in entries if 'prefix' in e],
+            {'key_marker': key_marker, 'upload_id_marker': upload_id_marker,
+             'next_key_marker': next_key,
+             'next_upload_id_marker': next_upload_id,
+             'max_uploads': max_uploads, 'truncated': truncated,
+             'prefix': prefix, 'delimiter': delimiter,
+             'encoding_type': encoding_type})
+        return HTTPOk(body=body, content_type='application/xml')
+
+    def _collect(self, req, prefix, delimiter, key_marker, upload_id_marker,
+                 max_uploads):
+        """
+        :returns: up to max_uploads + 1 entries after the markers, in key
+            order: uploads ({'key', 'upload_id', 'initiated', 'initiator'})
+            and common prefixes ({'prefix'}).
+        """
+        query = {'format': 'json', 'prefix': prefix}
+        # every marker name of a key > key-marker sorts after key-marker
+        if key_marker:
+            query['marker'] = key_marker
+        entries = []
+        seen_prefixes = set()
+        while len(entries) <= max_uploads:
+            try:
+                resp = req.get_response(self.app, 'GET',
+                                        segments_container(req), '',
+                                        query=query)
+            except NoSuchBucket:
+                break
+            rows = json.loads(resp.body)
+            if not rows:
+                break
+            query['marker'] = rows[-1]['name']
+            for row in rows:
+                if not mpu.is_upload_marker(row['name']) or \
+                        '/' not in row['name']:
+                    continue
+                key, upload_id = mpu.split_marker_name(row['name'])
+                if key < key_marker or (
+                        key == key_marker and (
+                            not upload_id_marker or
+                            upload_id <= upload_id_marker)):
+                    continue
+                if delimiter:
+                    end = key.find(delimiter, len(prefix))
+                    if end >= 0:
+                        common = key[:end + len(delimiter)]
+                        if common not in seen_prefixes and \
+                                common > key_marker:
+                            seen_prefixes.add(common)
+                            entries.append({'prefix': common, 'sort': common})
+                        continue
+                entries.append({
+                    'key': key, 'upload_id': upload_id, 'sort': key,
+                    'initiated': S3Timestamp.from_isoformat(
+                        row['last_modified']).s3xmlformat,
+                    'initiator': req.user_id})
+        entries.sort(key=lambda e: e['sort'])
+        return entries

@@ -1,0 +1,119 @@
+"""Pure helpers of the multipart upload: names, ETag math, part-list checks.
+
+Storage layout (the same as Swift's s3api, so either filter can finish an
+upload the other started)::
+
+    <bucket>+segments/<key>/<upload_id>        upload marker (empty object)
+    <bucket>+segments/<key>/<upload_id>/<n>    part n
+    <bucket>/<key>                             SLO manifest, once completed
+
+Nothing here talks to Swift.
+"""
+
+import binascii
+import hashlib
+import re
+
+# Upload ids are urlsafe base64 of a uuid4 string: 48 characters.
+UPLOAD_ID_LENGTH = 48
+MAX_PART_NUMBER_DIGITS = 5
+# what a part name adds to the key: '/<upload_id>/<part number>'
+PART_NAME_OVERHEAD = 2 + UPLOAD_ID_LENGTH + MAX_PART_NUMBER_DIGITS
+
+_MD5_HEX = re.compile(r'^[0-9a-f]{32}\Z')
+_PART_SUFFIX = re.compile(r'/[0-9]+\Z')
+_DIGITS = re.compile(r'^[0-9]+\Z')
+# what unique_id() makes (urlsafe base64), with room for other generators
+_UPLOAD_ID = re.compile(r'^[A-Za-z0-9_=-]{1,128}\Z')
+
+
+def marker_name(key, upload_id):
+    """Name of the upload marker in the segments container."""
+    return '%s/%s' % (key, upload_id)
+
+
+def parts_prefix(key, upload_id):
+    """Listing prefix of an upload's parts in the segments container."""
+    return '%s/%s/' % (key, upload_id)
+
+
+def part_name(key, upload_id, part_number):
+    """Name of one part in the segments container."""
+    return '%s/%s/%d' % (key, upload_id, part_number)
+
+
+def part_number_of(name, prefix):
+    """
+    :param name: a name from a listing of ``prefix``.
+    :returns: the part number if ``name`` is ``prefix`` followed by decimal
+        digits only, else None.
+    """
+    suffix = name[len(prefix):]
+    if not name.startswith(prefix) or not _DIGITS.match(suffix):
+        return None
+    return int(suffix)
+
+
+def is_upload_marker(name):
+    """True for a segments-container name that is not a part."""
+    return _PART_SUFFIX.search(name) is None
+
+
+def split_marker_name(name):
+    """:returns: (key, upload_id) of an upload marker's name."""
+    return tuple(name.rsplit('/', 1))
+
+
+def valid_upload_id(upload_id):
+    """
+    True if ``upload_id`` could have been made by CreateMultipartUpload.
+    Anything else (a '/', NUL, unicode...) would name some other object of
+    the segments container.
+    """
+    return bool(upload_id) and _UPLOAD_ID.match(upload_id) is not None
+
+
+def normalize_part_etag(etag):
+    """
+    :returns: the lower-case hex MD5 of a client-given part ETag (quotes
+        stripped), or None if it is not one.
+    """
+    if etag is None:
+        return None
+    etag = etag.strip()
+    if len(etag) >= 2 and etag[0] == etag[-1] == '"':
+        etag = etag[1:-1]
+    etag = etag.lower()
+    return etag if _MD5_HEX.match(etag) else None
+
+
+def multipart_etag(part_etags):
+    """
+    The S3 ETag of a completed upload: the MD5 of the concatenated binary
+    MD5s of its parts, then ``-<number of parts>``.
+
+    :param part_etags: hex MD5s of the parts, in part order.
+    """
+    hasher = hashlib.md5(usedforsecurity=False)
+    for etag in part_etags:
+        hasher.update(binascii.a2b_hex(etag))
+    return '%s-%d' % (hasher.hexdigest(), len(part_etags))
+
+
+def check_part_order(part_numbers):
+    """
+    :returns: True if the part numbers are strictly ascending.
+    """
+    return all(a < b for a, b in zip(part_numbers, part_numbers[1:]))
+
+
+def first_too_small(sizes, min_size):
+    """
+    :param sizes: (part number, size) in the order they will be joined.
+    :returns: the first (part number, size) below ``min_size``, the final
+        part excepted, or None.
+    """
+    for part_number, size in sizes[:-1]:
+        if size < min_size:
+            return part_number, size
+    return None

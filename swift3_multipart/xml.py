@@ -1,0 +1,161 @@
+"""One builder or parser per multipart S3 document, on s3api's etree.
+
+s3api's parser does not resolve entities and never touches the network, so
+entity expansion and external entities in a body are not followed.
+"""
+
+from urllib.parse import quote
+
+from swift.common.middleware.s3api.etree import Element, SubElement, \
+    fromstring, tostring, XMLSyntaxError, DocumentInvalid
+from swift.common.middleware.s3api.s3response import MalformedXML, \
+    InvalidPart, InvalidPartOrder, InvalidPartArgument
+
+from swift3_multipart import mpu
+
+
+def _owner(parent, tag, user_id):
+    elem = SubElement(parent, tag)
+    SubElement(elem, 'ID').text = user_id
+    SubElement(elem, 'DisplayName').text = user_id
+
+
+def _key(key, encoding_type):
+    return quote(key) if encoding_type == 'url' else key
+
+
+def initiate_result(bucket, key, upload_id):
+    """InitiateMultipartUploadResult."""
+    root = Element('InitiateMultipartUploadResult')
+    SubElement(root, 'Bucket').text = bucket
+    SubElement(root, 'Key').text = key
+    SubElement(root, 'UploadId').text = upload_id
+    return tostring(root)
+
+
+def list_parts_result(bucket, key, upload_id, initiator, parts, marker,
+                      next_marker, max_parts, truncated, encoding_type):
+    """
+    ListPartsResult, elements in the order of AWS's example response (and
+    s3api's schema):
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
+
+    :param parts: dicts with part_number, last_modified (S3 xml format),
+        etag (hex) and size.
+    """
+    root = Element('ListPartsResult')
+    SubElement(root, 'Bucket').text = bucket
+    SubElement(root, 'Key').text = _key(key, encoding_type)
+    SubElement(root, 'UploadId').text = upload_id
+    _owner(root, 'Initiator', initiator)
+    _owner(root, 'Owner', initiator)
+    SubElement(root, 'StorageClass').text = 'STANDARD'
+    SubElement(root, 'PartNumberMarker').text = str(marker)
+    SubElement(root, 'NextPartNumberMarker').text = str(next_marker)
+    SubElement(root, 'MaxParts').text = str(max_parts)
+    if encoding_type is not None:
+        SubElement(root, 'EncodingType').text = encoding_type
+    SubElement(root, 'IsTruncated').text = 'true' if truncated else 'false'
+    for part in parts:
+        elem = SubElement(root, 'Part')
+        SubElement(elem, 'PartNumber').text = str(part['part_number'])
+        SubElement(elem, 'LastModified').text = part['last_modified']
+        SubElement(elem, 'ETag').text = '"%s"' % part['etag']
+        SubElement(elem, 'Size').text = str(part['size'])
+    return tostring(root)
+
+
+def list_uploads_result(bucket, uploads, prefixes, params):
+    """
+    ListMultipartUploadsResult.
+
+    :param uploads: dicts with key, upload_id, initiated (S3 xml format)
+        and initiator.
+    :param prefixes: CommonPrefixes, sorted.
+    :param params: dict with key_marker, upload_id_marker, next_key_marker,
+        next_upload_id_marker, max_uploads, truncated, and prefix, delimiter,
+        encoding_type when the client sent them (else None).
+    """
+    enc = params['encoding_type']
+    root = Element('ListMultipartUploadsResult')
+    SubElement(root, 'Bucket').text = bucket
+    SubElement(root, 'KeyMarker').text = _key(params['key_marker'], enc)
+    SubElement(root, 'UploadIdMarker').text = params['upload_id_marker']
+    SubElement(root, 'NextKeyMarker').text = _key(
+        params['next_key_marker'], enc)
+    SubElement(root, 'NextUploadIdMarker').text = \
+        params['next_upload_id_marker']
+    if params['delimiter'] is not None:
+        SubElement(root, 'Delimiter').text = _key(params['delimiter'], enc)
+    if params['prefix'] is not None:
+        SubElement(root, 'Prefix').text = _key(params['prefix'], enc)
+    SubElement(root, 'MaxUploads').text = str(params['max_uploads'])
+    if enc is not None:
+        SubElement(root, 'EncodingType').text = enc
+    SubElement(root, 'IsTruncated').text = \
+        'true' if params['truncated'] else 'false'
+    for upload in uploads:
+        elem = SubElement(root, 'Upload')
+        SubElement(elem, 'Key').text = _key(upload['key'], enc)
+        SubElement(elem, 'UploadId').text = upload['upload_id']
+        _owner(elem, 'Initiator', upload['initiator'])
+        _owner(elem, 'Owner', upload['initiator'])
+        SubElement(elem, 'StorageClass').text = 'STANDARD'
+        SubElement(elem, 'Initiated').text = upload['initiated']
+    for prefix in prefixes:
+        elem = SubElement(root, 'CommonPrefixes')
+        SubElement(elem, 'Prefix').text = _key(prefix, enc)
+    return tostring(root)
+
+
+def complete_result(location, bucket, key, s3_etag, xml_declaration=True):
+    """CompleteMultipartUploadResult."""
+    root = Element('CompleteMultipartUploadResult')
+    SubElement(root, 'Location').text = location
+    SubElement(root, 'Bucket').text = bucket
+    SubElement(root, 'Key').text = key
+    SubElement(root, 'ETag').text = '"%s"' % s3_etag
+    return tostring(root, xml_declaration=xml_declaration)
+
+
+def parse_complete(body, max_part_number, upload_id, logger=None):
+    """
+    Parse a CompleteMultipartUpload body.
+
+    :returns: a list of (part number, hex etag), strictly ascending.
+    :raises MalformedXML: the body is not a CompleteMultipartUpload
+        document with at least one Part.
+    :raises InvalidArgument: a part number outside 1..max_part_number.
+    :raises InvalidPartOrder: part numbers not strictly ascending.
+    :raises InvalidPart: an ETag that cannot be a part's MD5.
+    """
+    if not body:
+        raise MalformedXML()
+    try:
+        root = fromstring(body, 'CompleteMultipartUpload', logger)
+    except (XMLSyntaxError, DocumentInvalid):
+        # the schema also rejects a document without parts
+        raise MalformedXML()
+    if root.getroottree().docinfo.doctype:
+        # no DTDs: entities are neither expanded nor fetched, refuse them
+        raise MalformedXML()
+    parts = []
+    for elem in root.iterchildren('Part'):
+        number_text = elem.find('./PartNumber').text
+        try:
+            number = int(number_text)
+        except (TypeError, ValueError):
+            raise MalformedXML()
+        if not 1 <= number <= max_part_number:
+            raise InvalidPartArgument(max_part_number, number)
+        parts.append((number, elem.find('./ETag').text))
+    if not mpu.check_part_order([number for number, _ in parts]):
+        raise InvalidPartOrder(upload_id=upload_id)
+    result = []
+    for number, etag_text in parts:
+        etag = mpu.normalize_part_etag(etag_text)
+        if etag is None:
+            raise InvalidPart(upload_id=upload_id, part_number=number,
+                              e_tag=etag_text)
+        result.append((number, etag))
+    return result

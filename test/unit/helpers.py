@@ -1,0 +1,107 @@
+"""A strict fake Swift backend, a fake auth layer and S3 request signing.
+
+FakeSwift answers only what a test registered, matching method and path with
+query string exactly; anything else raises KeyError, so an unexpected
+backend request fails the test.
+"""
+
+import json
+from email.utils import formatdate
+
+from botocore.auth import HmacV1Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from swift.common import swob
+from swift.common.header_key_dict import HeaderKeyDict
+from swift.common.utils import split_path
+
+USERS = {'test:tester': 'testing', 'test:tester2': 'testing2'}
+
+
+class FakeSwift(object):
+    """Records ``calls`` as (method, path?query) and the request bodies."""
+
+    def __init__(self):
+        self._responses = {}
+        self.calls = []
+        self.bodies = []
+        self.headers = []
+        # requests nobody registered: s3api turns our KeyError into a 500,
+        # so tests also check that this stays empty
+        self.unexpected = []
+
+    def register(self, method, path, status, headers=None, body=b''):
+        if isinstance(body, tuple):
+            pass  # chunks, sent one by one
+        elif not isinstance(body, bytes):
+            body = json.dumps(body).encode('utf8')
+        self._responses[(method, path)] = (status, headers or {}, body)
+
+    def register_listing(self, path, rows):
+        """A JSON container listing page (and its empty next page)."""
+        self.register('GET', path, 200,
+                      {'Content-Type': 'application/json'}, rows)
+
+    def __call__(self, env, start_response):
+        method = env['REQUEST_METHOD']
+        path = env['PATH_INFO']
+        if env.get('QUERY_STRING'):
+            path += '?' + env['QUERY_STRING']
+        body = b''
+        if method in ('PUT', 'POST') and 'wsgi.input' in env:
+            body = env['wsgi.input'].read()
+        self.calls.append((method, path))
+        self.bodies.append(body)
+        self.headers.append(HeaderKeyDict(swob.HeaderEnvironProxy(env)))
+        if (method, path) not in self._responses:
+            self.unexpected.append((method, path))
+            raise KeyError((method, path))
+        status, headers, resp_body = self._responses[(method, path)]
+        headers = dict(headers)
+        if isinstance(resp_body, tuple):
+            resp = swob.Response(status=status, headers=headers,
+                                 app_iter=iter(resp_body),
+                                 request=swob.Request(env))
+            return resp(env, start_response)
+        headers.setdefault('Content-Length', str(len(resp_body)))
+        if method == 'HEAD':
+            resp_body = b''
+        resp = swob.Response(status=status, headers=headers, body=resp_body,
+                             request=swob.Request(env))
+        return resp(env, start_response)
+
+
+class FakeAuth(object):
+    """Checks s3api's signature like tempauth and maps the access key's
+    account (``/v1/test:tester``) to ``/v1/AUTH_test``."""
+
+    def __init__(self, app, users=None):
+        self.app = app
+        self.users = users or USERS
+
+    def __call__(self, env, start_response):
+        details = env.get('s3api.auth_details')
+        if details:
+            secret = self.users.get(details['access_key'])
+            if secret is None or not details['check_signature'](secret):
+                return swob.HTTPUnauthorized()(env, start_response)
+            _, account, rest = split_path(env['PATH_INFO'], 2, 3, True)
+            if account == details['access_key']:
+                env['PATH_INFO'] = '/v1/AUTH_%s' % account.split(':')[0] + (
+                    '/' + rest if rest else '')
+            env['REMOTE_USER'] = 'authorized'
+        return self.app(env, start_response)
+
+
+def s3_request(method, path, body=b'', headers=None, user='test:tester'):
+    """
+    A SigV2-signed S3 request for ``path`` ('/bucket/key?query').
+    """
+    headers = dict(headers or {})
+    headers.setdefault('Date', formatdate(usegmt=True))
+    aws_req = AWSRequest(method=method, url='http://localhost' + path,
+                         data=body, headers=headers)
+    HmacV1Auth(Credentials(user, USERS[user])).add_auth(aws_req)
+    return swob.Request.blank(
+        path, environ={'REQUEST_METHOD': method},
+        headers=dict(aws_req.headers.items()), body=body)

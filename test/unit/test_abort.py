@@ -1,0 +1,48 @@
+"""AbortMultipartUpload: DELETE /bucket/key?uploadId=ID"""
+
+from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
+    UPLOAD_ID, listing_page, part_row, part_path
+
+ETAG = '0cc175b9c0f1b6a831c399e269772661'
+
+
+class TestAbort(MultipartTestCase):
+    def test_abort_deletes_parts_then_marker(self):
+        self.register_marker()
+        self.swift.register('HEAD', OBJ, 404)
+        rows = [part_row(1, ETAG, 5), part_row(2, ETAG, 5)]
+        self.swift.register_listing(*listing_page(rows))
+        self.swift.register_listing(*listing_page(
+            [], 'obj/%s/2' % UPLOAD_ID))
+        self.swift.register('DELETE', part_path(1), 204)
+        self.swift.register('DELETE', part_path(2), 404)  # raced away
+        self.swift.register('DELETE', MARKER, 204)
+        resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertEqual(204, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER),                     # in progress
+            ('HEAD', OBJ),                        # not completed already
+            ('GET', listing_page(rows)[0]),
+            ('GET', listing_page([], 'obj/%s/2' % UPLOAD_ID)[0]),
+            ('DELETE', part_path(1)),
+            ('DELETE', part_path(2)),
+            ('DELETE', MARKER),                   # last: abort can repeat
+        ], self.swift.calls)
+
+    def test_abort_unknown_upload(self):
+        self.swift.register('HEAD', MARKER, 404)
+        resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [('HEAD', MARKER)], self.swift.calls)
+
+    def test_abort_when_complete_left_marker_keeps_segments(self):
+        self.register_marker()
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Object-Sysmeta-S3api-Upload-Id': UPLOAD_ID})
+        self.swift.register('DELETE', MARKER, 204)
+        resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER), ('HEAD', OBJ),
+            ('DELETE', MARKER),   # stale marker only; no part deleted
+        ], self.swift.calls)

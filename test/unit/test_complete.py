@@ -1,0 +1,234 @@
+"""CompleteMultipartUpload: POST /bucket/key?uploadId=ID"""
+
+import hashlib
+import json
+from unittest import mock
+
+from swift.common.middleware.s3api.etree import fromstring
+
+from swift3_multipart import mpu
+from swift3_multipart.controllers.upload import UploadController
+from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
+    UPLOAD_ID, listing_page, part_row, part_path
+
+MIB = 1024 * 1024
+ETAGS = [hashlib.md5(b'part%d' % n).hexdigest() for n in range(4)]
+MANIFEST_PUT = OBJ + '?heartbeat=on&multipart-manifest=put'
+LISTING_END = listing_page([], 'obj/%s/2' % UPLOAD_ID)
+
+
+def complete_xml(parts):
+    return ('<CompleteMultipartUpload>%s</CompleteMultipartUpload>' % ''.join(
+        '<Part><PartNumber>%d</PartNumber><ETag>"%s"</ETag></Part>'
+        % (n, etag) for n, etag in parts)).encode('ascii')
+
+
+def slo_result(status='201 Created', errors=()):
+    # SLO's heartbeat: whitespace chunks, then its result document
+    return (b' ', b' ', json.dumps({'Response Status': status,
+                                    'Errors': list(errors)}).encode('ascii'))
+
+
+class TestComplete(MultipartTestCase):
+    def setUp(self):
+        super().setUp()
+        self.rows = [part_row(1, ETAGS[1], 5 * MIB),
+                     part_row(2, ETAGS[2], 10)]
+        self.swift.register_listing(*listing_page(self.rows))
+        self.swift.register_listing(*LISTING_END)
+
+    def complete(self, parts, headers=None):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                         body=complete_xml(parts), headers=headers)
+
+    def test_complete(self):
+        self.register_marker({
+            'X-Object-Sysmeta-S3api-Has-Content-Type': 'yes',
+            'X-Object-Sysmeta-S3api-Content-Type': 'text/plain',
+            'X-Object-Meta-Color': 'blue', 'Cache-Control': 'no-cache'})
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER),                     # in progress
+            ('GET', listing_page([])[0]),         # the parts, as listed
+            ('GET', LISTING_END[0]),
+            ('PUT', MANIFEST_PUT),                # the SLO manifest
+            ('DELETE', MARKER),                   # done
+        ], self.swift.calls)
+        s3_etag = mpu.multipart_etag(ETAGS[1:3])
+        elem = fromstring(resp.body, 'CompleteMultipartUploadResult')
+        self.assertEqual('"%s"' % s3_etag, elem.find('./ETag').text)
+        self.assertEqual('bucket', elem.find('./Bucket').text)
+        self.assertEqual('obj', elem.find('./Key').text)
+        self.assertEqual('http://localhost/bucket/obj',
+                         elem.find('./Location').text)
+        manifest = json.loads(self.swift.bodies[-2])
+        self.assertEqual([
+            {'path': '/bucket+segments/obj/%s/1' % UPLOAD_ID,
+             'etag': ETAGS[1], 'size_bytes': 5 * MIB},
+            {'path': '/bucket+segments/obj/%s/2' % UPLOAD_ID,
+             'etag': ETAGS[2], 'size_bytes': 10},
+        ], manifest)
+        headers = self.swift.headers[-2]
+        self.assertEqual(UPLOAD_ID, headers['X-Object-Sysmeta-S3api-Upload-Id'])
+        self.assertEqual(s3_etag, headers['X-Object-Sysmeta-S3api-Etag'])
+        self.assertEqual('; s3_etag=%s' % s3_etag, headers[
+            'X-Object-Sysmeta-Container-Update-Override-Etag'])
+        self.assertEqual('text/plain', headers['Content-Type'])
+        self.assertEqual('blue', headers['X-Object-Meta-Color'])
+        self.assertEqual('no-cache', headers['Cache-Control'])
+
+    def test_part_missing_from_listing_is_headed(self):
+        self.register_marker()
+        self.swift.register('HEAD', part_path(3), 200, {
+            'Etag': ETAGS[3], 'Content-Length': '7'})
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        resp = self.complete([(1, ETAGS[1]), (3, ETAGS[3])])
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER),
+            ('GET', listing_page([])[0]),
+            ('GET', LISTING_END[0]),
+            ('HEAD', part_path(3)),     # the listing has not caught up
+            ('PUT', MANIFEST_PUT),
+            ('DELETE', MARKER),
+        ], self.swift.calls)
+        self.assertEqual(7, json.loads(self.swift.bodies[-2])[1][
+            'size_bytes'])
+
+    def test_invalid_part(self):
+        self.register_marker()
+        self.swift.register('HEAD', part_path(2), 200, {
+            'Etag': ETAGS[2], 'Content-Length': '10'})
+        self.swift.register('HEAD', part_path(3), 404)
+        for parts in ([(1, ETAGS[1]), (2, ETAGS[0])],    # wrong ETag
+                      [(1, ETAGS[1]), (3, ETAGS[3])]):   # never uploaded
+            resp = self.complete(parts)
+            self.assertS3Error(resp, 400, 'InvalidPart')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+
+    def test_invalid_part_order(self):
+        self.register_marker()
+        for parts in ([(2, ETAGS[2]), (1, ETAGS[1])],
+                      [(1, ETAGS[1]), (1, ETAGS[1])]):
+            resp = self.complete(parts)
+            self.assertS3Error(resp, 400, 'InvalidPartOrder')
+        self.assertNotIn('GET', [m for m, _ in self.swift.calls])
+
+    def test_entity_too_small(self):
+        self.register_marker()
+        self.swift.register('HEAD', part_path(3), 200, {
+            'Etag': ETAGS[3], 'Content-Length': '7'})
+        resp = self.complete([(2, ETAGS[2]), (3, ETAGS[3])])
+        self.assertS3Error(resp, 400, 'EntityTooSmall')
+        elem = fromstring(resp.body, 'Error')
+        self.assertEqual('10', elem.find('./ProposedSize').text)
+        self.assertEqual('5242880', elem.find('./MinSizeAllowed').text)
+        self.assertEqual('2', elem.find('./PartNumber').text)
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_min_segment_size_from_config(self):
+        self.app.conf.min_segment_size = 10
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        self.swift.register('HEAD', part_path(3), 200, {
+            'Etag': ETAGS[3], 'Content-Length': '7'})
+        resp = self.complete([(2, ETAGS[2]), (3, ETAGS[3])])
+        self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_malformed_xml(self):
+        self.register_marker()
+        for body in (b'', b'not xml', b'<CompleteMultipartUpload/>',
+                     b'<CompleteMultipartUpload><Part><PartNumber>1'
+                     b'</PartNumber></Part></CompleteMultipartUpload>',
+                     b'<Other><Part><PartNumber>1</PartNumber><ETag>x</ETag>'
+                     b'</Part></Other>',
+                     b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                     b'<CompleteMultipartUpload><Part><PartNumber>1'
+                     b'</PartNumber><ETag>&e;</ETag></Part>'
+                     b'</CompleteMultipartUpload>',
+                     b' ' * (2 * 1024 * 1024 + 1)):
+            resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                             body=body)
+            self.assertS3Error(resp, 400, 'MalformedXML')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_bad_part_numbers(self):
+        self.register_marker()
+        for number in (0, 10001):
+            resp = self.complete([(number, ETAGS[1])])
+            self.assertS3Error(resp, 400, 'InvalidArgument')
+        resp = self.complete([(1, 'nothex')])
+        self.assertS3Error(resp, 400, 'InvalidPart')
+
+    def test_unknown_upload(self):
+        self.swift.register('HEAD', MARKER, 404)
+        self.swift.register('HEAD', OBJ, 404)
+        resp = self.complete([(1, ETAGS[1])])
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [('HEAD', MARKER), ('HEAD', OBJ)],
+                         self.swift.calls)
+
+    def test_retry_of_finished_upload(self):
+        s3_etag = mpu.multipart_etag(ETAGS[1:3])
+        self.swift.register('HEAD', MARKER, 404)
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Object-Sysmeta-S3api-Upload-Id': UPLOAD_ID,
+            'X-Object-Sysmeta-S3api-Etag': s3_etag})
+        resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        self.assertEqual(200, resp.status_int, resp.body)
+        elem = fromstring(resp.body, 'CompleteMultipartUploadResult')
+        self.assertEqual('"%s"' % s3_etag, elem.find('./ETag').text)
+        self.assertEqual(AUTH_CALLS + [('HEAD', MARKER), ('HEAD', OBJ)],
+                         self.swift.calls)
+        # another part list is not that upload any more
+        resp = self.complete([(1, ETAGS[1])])
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+
+    def test_slo_errors(self):
+        self.register_marker()
+        for status, errors, code, http in (
+                ('400 Bad Request', [['/p', 'Etag Mismatch']],
+                 'InvalidPart', 400),
+                ('400 Bad Request', [['/p', '404 Not Found']],
+                 'InvalidPart', 400),
+                ('412 Precondition Failed', [], 'PreconditionFailed', 412),
+                ('503 Service Unavailable', [['/p', '503 Service Unavailable']],
+                 'ServiceUnavailable', 503)):
+            self.swift.register('PUT', MANIFEST_PUT, 202, {},
+                                slo_result(status, errors))
+            resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+            self.assertS3Error(resp, http, code)
+        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+
+    def test_error_after_heartbeat_goes_in_body(self):
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result(
+            '400 Bad Request', [['/p', 'Etag Mismatch']]))
+        with mock.patch.object(UploadController, 'heartbeat_grace', 0):
+            resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        # the 200 went out with the whitespace; AWS puts the error in it
+        self.assertEqual(200, resp.status_int)
+        self.assertTrue(resp.body.startswith(b'<?xml'))
+        elem = fromstring(resp.body.lstrip(b' \n'), 'Error')
+        self.assertEqual('InvalidPart', elem.find('./Code').text)
+
+    def test_success_after_heartbeat(self):
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        with mock.patch.object(UploadController, 'heartbeat_grace', 0):
+            resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        self.assertEqual(200, resp.status_int)
+        elem = fromstring(resp.body, 'CompleteMultipartUploadResult')
+        self.assertEqual('"%s"' % mpu.multipart_etag(ETAGS[1:3]),
+                         elem.find('./ETag').text)
+
+    def test_conditional_not_implemented(self):
+        resp = self.complete([(1, ETAGS[1])], headers={'If-Match': '"x"'})
+        self.assertS3Error(resp, 501, 'NotImplemented')

@@ -1,0 +1,106 @@
+"""Loading the filter, the routing table, and what importing changes."""
+
+import importlib
+import unittest
+
+from swift.common.middleware.s3api import controllers as upstream
+from swift.common.middleware.s3api import s3api, s3request
+from swift.common.registry import get_swift_info
+
+from swift3_multipart import middleware, routing
+from swift3_multipart.controllers.part import PartController
+from swift3_multipart.controllers.upload import UploadController
+from swift3_multipart.controllers.uploads import UploadsController
+from test.unit.helpers import FakeSwift, FakeAuth
+
+
+class FakeSlo(object):
+    """Stands for SLO in the pipeline: what we look for is its limit."""
+
+    def __init__(self, app, max_manifest_segments):
+        self.app = app
+        self.max_manifest_segments = max_manifest_segments
+
+
+class TestImport(unittest.TestCase):
+    def test_import_changes_nothing_upstream(self):
+        before = (s3request.S3Request.__dict__['controller'],
+                  s3api.S3ApiMiddleware.handle_request,
+                  s3api.filter_factory,
+                  dict(vars(upstream)))
+        import swift3_multipart.middleware
+        importlib.reload(swift3_multipart.middleware)
+        importlib.reload(routing)
+        self.assertEqual(before, (
+            s3request.S3Request.__dict__['controller'],
+            s3api.S3ApiMiddleware.handle_request,
+            s3api.filter_factory,
+            dict(vars(upstream))))
+        self.assertIs(upstream.PartController,
+                      upstream.multi_upload.PartController)
+
+
+class TestRouting(unittest.TestCase):
+    def test_table_row_by_row(self):
+        self.assertEqual({
+            upstream.PartController: PartController,
+            upstream.UploadController: UploadController,
+            upstream.UploadsController: UploadsController,
+        }, routing.OVERRIDES)
+        for theirs, ours in routing.OVERRIDES.items():
+            self.assertIs(ours, routing.controller_for(theirs))
+            self.assertIs(theirs.acl_handler, ours.acl_handler)
+            self.assertEqual(theirs.resource_type, ours.resource_type)
+
+    def test_unmapped_untouched(self):
+        for cls in (upstream.ObjectController, upstream.BucketController,
+                    upstream.ServiceController, upstream.AclController):
+            self.assertIs(cls, routing.controller_for(cls))
+
+    def test_subclasses(self):
+        self.assertTrue(issubclass(PartController, upstream.ObjectController))
+        self.assertTrue(issubclass(UploadController, upstream.Controller))
+        self.assertTrue(issubclass(UploadsController, upstream.Controller))
+
+
+class TestFilterFactory(unittest.TestCase):
+    def test_s3_defaults_published(self):
+        middleware.filter_factory({})
+        info = get_swift_info()['s3api']
+        self.assertEqual(10000, info['max_upload_part_num'])
+        self.assertEqual(5242880, info['min_segment_size'])
+
+    def test_operator_values_kept(self):
+        app = middleware.filter_factory(
+            {}, max_upload_part_num='500', min_segment_size='1024',
+            s3_acl='false')(FakeAuth(FakeSwift()))
+        self.assertEqual(500, app.conf.max_upload_part_num)
+        self.assertEqual(1024, app.conf.min_segment_size)
+        self.assertEqual(500, get_swift_info()['s3api']['max_upload_part_num'])
+
+    def test_slo_allows_fewer_segments_fails_at_load(self):
+        factory = middleware.filter_factory({})
+        with self.assertRaises(ValueError) as caught:
+            factory(FakeAuth(FakeSlo(FakeSwift(), 1000)))
+        msg = str(caught.exception)
+        self.assertIn('max_manifest_segments = 10000', msg)
+        self.assertIn('max_upload_part_num', msg)
+
+    def test_slo_allows_enough(self):
+        app = middleware.filter_factory({})(
+            FakeAuth(FakeSlo(FakeSwift(), 10000)))
+        self.assertEqual(10000, app.conf.max_upload_part_num)
+        app = middleware.filter_factory({}, max_upload_part_num='1000')(
+            FakeAuth(FakeSlo(FakeSwift(), 1000)))
+        self.assertEqual(1000, app.conf.max_upload_part_num)
+
+    def test_no_check_when_multipart_disabled(self):
+        app = middleware.filter_factory(
+            {}, allow_multipart_uploads='false')(
+            FakeAuth(FakeSlo(FakeSwift(), 10)))
+        self.assertFalse(app.conf.allow_multipart_uploads)
+
+    def test_is_upstream_middleware(self):
+        app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
+        self.assertIsInstance(app, s3api.S3ApiMiddleware)
+        self.assertIsInstance(app.app, s3api.ListingEtagMiddleware)
