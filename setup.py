@@ -38,7 +38,6 @@ setup(
     },
     classifiers=[
         'Programming Language :: Python :: 3',
-        'License :: OSI Approved :: Apache Software License',
         'Environment :: OpenStack',
     ],
 )

@@ -194,7 +194,8 @@ class UploadController(Controller):
         if too_small:
             number, size = too_small
             raise EntityTooSmall(
-                proposed_size=size, min_size_allowed=self.conf.min_segment_size,
+                proposed_size=size,
+                min_size_allowed=self.conf.min_segment_size,
                 part_number=number, e_tag=dict(requested)[number])
         return manifest
 

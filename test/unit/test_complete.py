@@ -72,7 +72,8 @@ class TestComplete(MultipartTestCase):
              'etag': ETAGS[2], 'size_bytes': 10},
         ], manifest)
         headers = self.swift.headers[-2]
-        self.assertEqual(UPLOAD_ID, headers['X-Object-Sysmeta-S3api-Upload-Id'])
+        self.assertEqual(UPLOAD_ID,
+                         headers['X-Object-Sysmeta-S3api-Upload-Id'])
         self.assertEqual(s3_etag, headers['X-Object-Sysmeta-S3api-Etag'])
         self.assertEqual('; s3_etag=%s' % s3_etag, headers[
             'X-Object-Sysmeta-Container-Update-Override-Etag'])
@@ -198,7 +199,8 @@ class TestComplete(MultipartTestCase):
                 ('400 Bad Request', [['/p', '404 Not Found']],
                  'InvalidPart', 400),
                 ('412 Precondition Failed', [], 'PreconditionFailed', 412),
-                ('503 Service Unavailable', [['/p', '503 Service Unavailable']],
+                ('503 Service Unavailable',
+                 [['/p', '503 Service Unavailable']],
                  'ServiceUnavailable', 503)):
             self.swift.register('PUT', MANIFEST_PUT, 202, {},
                                 slo_result(status, errors))

@@ -1,0 +1,401 @@
+"""Configuration files and rings of a Swift-All-In-One.
+
+Everything a SAIO needs lives in one *state directory*::
+
+    swift.conf                       hash path prefix/suffix, Policy-0
+    account.ring.gz (+ .builder)     the three rings, all devices on
+    container.ring.gz (+ .builder)   127.0.0.1, one server per ring
+    object.ring.gz (+ .builder)
+    proxy-server-ours.conf           s3api = egg:swift3_multipart#s3api
+    proxy-server-stock.conf          s3api = egg:swift#s3api
+    account-server.conf, container-server.conf, object-server.conf
+    internal-client.conf             for swift's InternalClient
+    logs/, run/                      log files and pid files
+    data                             symlink to the devices directory
+
+The devices live on tmpfs (``/dev/shm``) when there is one: Swift keeps
+object metadata in extended attributes, and ext4 has little room for them.
+
+:class:`SaioConfig` computes every setting from a few parameters; its
+``*_conf()`` methods return the text of a file without touching the disk,
+and :meth:`SaioConfig.write` writes them all, with the rings.
+"""
+
+import hashlib
+import os
+import pwd
+import re
+import uuid
+from configparser import ConfigParser
+
+PROXY_NAMES = ('ours', 'stock')
+S3API_USES = {
+    'ours': 'egg:swift3_multipart#s3api',
+    'stock': 'egg:swift#s3api',
+}
+BACKEND_KINDS = ('account', 'container', 'object')
+DEFAULT_BASE_PORT = 18080
+MAX_PORT = 32767
+# offsets from the base port; proxies first, backends and memcached above
+PORT_OFFSETS = {'ours': 0, 'stock': 1, 'object': 10, 'container': 11,
+                'account': 12, 'memcached': 19}
+REGION = 'us-east-1'
+PART_POWER = 8
+DEFAULT_MAX_UPLOAD_PART_NUM = 10000
+DEFAULT_S3API_OPTIONS = {
+    'max_upload_part_num': str(DEFAULT_MAX_UPLOAD_PART_NUM)}
+# (account, user, password, groups); the S3 access key is "account:user"
+USERS = (
+    ('test', 'tester', 'testing', '.admin'),
+    ('test', 'tester2', 'testing2', ''),
+    ('test2', 'tester3', 'testing3', '.admin'),
+    ('admin', 'admin', 'admin', '.admin .reseller_admin'),
+)
+# Swift's own defaults, written out so that one can see (and edit) them
+SWIFT_CONSTRAINTS = (
+    ('max_file_size', 5368709122), ('max_meta_name_length', 128),
+    ('max_meta_value_length', 256), ('max_meta_count', 90),
+    ('max_meta_overall_size', 4096), ('max_header_size', 8192),
+    ('max_object_name_length', 1024), ('container_listing_limit', 10000),
+    ('account_listing_limit', 10000), ('max_account_name_length', 256),
+    ('max_container_name_length', 256),
+)
+# the order of Swift's proxy-server.conf-sample, minus what we do not use
+PROXY_PIPELINE = (
+    'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache',
+    'listing_formats', 's3api', 'tempauth', 'copy', 'slo', 'dlo',
+    'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server')
+INTERNAL_CLIENT_PIPELINE = (
+    'catch_errors', 'proxy-logging', 'cache', 'proxy-server')
+_OPTION_NAME = re.compile(r'^[a-z][a-z0-9_]*$')
+
+
+def access_key(account, user):
+    """The S3 access key (and tempauth user name) of a user."""
+    return '%s:%s' % (account, user)
+
+
+def current_user():
+    """Name of the user we run as; Swift servers want a ``user`` option."""
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def default_data_dir(state_dir, shm_dir='/dev/shm'):
+    """Devices directory: on tmpfs if there is one, else in the state dir.
+
+    The tmpfs directory name is unique per (absolute, resolved) state dir.
+    """
+    state_dir = os.path.realpath(os.path.abspath(state_dir))
+    if os.path.isdir(shm_dir) and os.access(shm_dir, os.W_OK):
+        digest = hashlib.sha1(state_dir.encode('utf8')).hexdigest()[:12]
+        return os.path.join(shm_dir, 'swift3-multipart-saio-' + digest)
+    return os.path.join(state_dir, 'devices')
+
+
+def parse_option(text):
+    """Parse ``key=value`` (as given to ``--s3api-option``) into a pair."""
+    key, sep, value = text.partition('=')
+    key, value = key.strip(), value.strip()
+    if not sep or not _OPTION_NAME.match(key):
+        raise ValueError('expected key=value, got %r' % (text,))
+    return key, value
+
+
+def check_options(options):
+    """Validate s3api options; returns a new dict of str to str."""
+    checked = {}
+    for key, value in (options or {}).items():
+        value = str(value)
+        if not _OPTION_NAME.match(key):
+            raise ValueError('invalid option name %r' % (key,))
+        if '\n' in value or '\r' in value:
+            raise ValueError('invalid value for option %s: %r' % (key, value))
+        checked[key] = value
+    if 'max_upload_part_num' in checked:
+        try:
+            if int(checked['max_upload_part_num']) < 1:
+                raise ValueError
+        except ValueError:
+            raise ValueError('max_upload_part_num must be a positive integer')
+    return checked
+
+
+def render(sections):
+    """Text of an ini file from a list of (section, [(key, value), ...])."""
+    chunks = []
+    for name, options in sections:
+        lines = ['[%s]' % name]
+        lines.extend('%s = %s' % (key, value) for key, value in options)
+        chunks.append('\n'.join(lines) + '\n')
+    return '\n'.join(chunks)
+
+
+def read_hash_path_conf(swift_conf_path):
+    """(prefix, suffix) of an existing swift.conf, or (None, None)."""
+    parser = ConfigParser(interpolation=None)
+    if not parser.read(swift_conf_path):
+        return None, None
+    return (parser.get('swift-hash', 'swift_hash_path_prefix', fallback=None),
+            parser.get('swift-hash', 'swift_hash_path_suffix', fallback=None))
+
+
+class SaioConfig(object):
+    """Every setting of one SAIO, and the text of each of its files.
+
+    :param state_dir: where configs, rings, logs and pid files go
+    :param base_port: port of the ``ours`` proxy; others are offsets from it
+    :param replicas: replica count of all three rings
+    :param s3api_options: extra ``[filter:s3api]`` options of both proxies
+    :param proxies: which of :data:`PROXY_NAMES` to run
+    :param memcache_port: port of our memcached, or None to run without
+        the ``cache`` filter
+    :param data_dir: devices directory (default: :func:`default_data_dir`)
+    """
+
+    def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
+                 s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
+                 data_dir=None):
+        self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
+        self.base_port = int(base_port)
+        self.replicas = int(replicas)
+        if self.replicas < 1:
+            raise ValueError('replicas must be at least 1')
+        self.proxies = tuple(proxies)
+        unknown = set(self.proxies) - set(PROXY_NAMES)
+        if unknown or not self.proxies:
+            raise ValueError('proxies must be some of %s' % (PROXY_NAMES,))
+        self.extra_s3api_options = check_options(s3api_options)
+        self.memcache_port = memcache_port
+        self.data_dir = data_dir or default_data_dir(self.state_dir)
+        self.user = current_user()
+        for name in PORT_OFFSETS:
+            port = self.port(name)
+            if not 0 < port <= MAX_PORT:
+                raise ValueError('port %d of %s is not in 1..%d; use a lower '
+                                 'base port' % (port, name, MAX_PORT))
+
+    # --- names and numbers ---------------------------------------------
+
+    def port(self, name):
+        """Port of a proxy (``ours``/``stock``), backend or memcached."""
+        return self.base_port + PORT_OFFSETS[name]
+
+    @property
+    def device_count(self):
+        """Two devices, or one more than the replica count."""
+        return max(2, self.replicas + 1)
+
+    @property
+    def devices(self):
+        return ['sdb%d' % (i + 1) for i in range(self.device_count)]
+
+    @property
+    def s3api_options(self):
+        """Options of ``[filter:s3api]``: our defaults, then the extras."""
+        options = dict(DEFAULT_S3API_OPTIONS)
+        options.update(self.extra_s3api_options)
+        return options
+
+    @property
+    def max_upload_part_num(self):
+        return int(self.s3api_options['max_upload_part_num'])
+
+    @property
+    def memcache_servers(self):
+        if self.memcache_port is None:
+            return None
+        return '127.0.0.1:%d' % self.memcache_port
+
+    def path(self, *parts):
+        return os.path.join(self.state_dir, *parts)
+
+    def proxy_conf_path(self, name):
+        return self.path('proxy-server-%s.conf' % name)
+
+    def backend_conf_path(self, kind):
+        return self.path('%s-server.conf' % kind)
+
+    @property
+    def internal_client_conf_path(self):
+        return self.path('internal-client.conf')
+
+    @property
+    def swift_conf_path(self):
+        return self.path('swift.conf')
+
+    def log_path(self, process_name):
+        return self.path('logs', '%s.log' % process_name)
+
+    def pipeline(self, names):
+        """A pipeline without ``cache`` unless memcached runs."""
+        return [n for n in names
+                if n != 'cache' or self.memcache_servers is not None]
+
+    # --- file contents ---------------------------------------------------
+
+    def swift_conf(self, hash_prefix, hash_suffix):
+        return render([
+            ('swift-hash', [('swift_hash_path_prefix', hash_prefix),
+                            ('swift_hash_path_suffix', hash_suffix)]),
+            ('storage-policy:0', [('name', 'Policy-0'), ('default', 'yes')]),
+            ('swift-constraints', list(SWIFT_CONSTRAINTS)),
+        ])
+
+    def _default_section(self, port, log_name):
+        return ('DEFAULT', [
+            ('bind_ip', '127.0.0.1'),
+            ('bind_port', port),
+            ('workers', 0),
+            ('user', self.user),
+            ('swift_dir', self.state_dir),
+            ('log_name', log_name),
+            ('log_level', 'INFO'),
+        ])
+
+    def proxy_sections(self, name):
+        """Sections of a proxy's config, as (section, [(key, value)])."""
+        if name not in PROXY_NAMES:
+            raise ValueError('unknown proxy %r' % (name,))
+        s3api = [('use', S3API_USES[name])]
+        s3api.extend(sorted(self.s3api_options.items()))
+        users = [('user_%s_%s' % (account, user),
+                  ('%s %s' % (password, groups)).strip())
+                 for account, user, password, groups in USERS]
+        default = self._default_section(self.port(name), 'proxy-' + name)
+        default[1].append(('expose_info', 'true'))
+        sections = [
+            default,
+            ('pipeline:main',
+             [('pipeline', ' '.join(self.pipeline(PROXY_PIPELINE)))]),
+            ('app:proxy-server', [('use', 'egg:swift#proxy'),
+                                  ('allow_account_management', 'true'),
+                                  ('account_autocreate', 'true')]),
+            ('filter:catch_errors', [('use', 'egg:swift#catch_errors')]),
+            ('filter:gatekeeper', [('use', 'egg:swift#gatekeeper')]),
+            ('filter:healthcheck', [('use', 'egg:swift#healthcheck')]),
+            ('filter:proxy-logging', [('use', 'egg:swift#proxy_logging')]),
+            ('filter:listing_formats', [('use', 'egg:swift#listing_formats')]),
+            ('filter:s3api', s3api),
+            ('filter:tempauth', [('use', 'egg:swift#tempauth')] + users),
+            ('filter:copy', [('use', 'egg:swift#copy')]),
+            ('filter:slo', [('use', 'egg:swift#slo'),
+                            ('max_manifest_segments',
+                             self.max_upload_part_num),
+                            # SLO serves segments under 1 MiB at 1/s after
+                            # the 10th; tests read back thousands of tiny
+                            # parts, so no segment is "small" here
+                            ('rate_limit_under_size', '0')]),
+            ('filter:dlo', [('use', 'egg:swift#dlo')]),
+            ('filter:versioned_writes', [
+                ('use', 'egg:swift#versioned_writes'),
+                ('allow_versioned_writes', 'true'),
+                ('allow_object_versioning', 'true')]),
+            ('filter:symlink', [('use', 'egg:swift#symlink')]),
+        ]
+        if self.memcache_servers is not None:
+            sections.append(('filter:cache', [
+                ('use', 'egg:swift#memcache'),
+                ('memcache_servers', self.memcache_servers)]))
+        return sections
+
+    def proxy_conf(self, name):
+        return render(self.proxy_sections(name))
+
+    def backend_conf(self, kind):
+        if kind not in BACKEND_KINDS:
+            raise ValueError('unknown backend server %r' % (kind,))
+        default = self._default_section(self.port(kind), kind + '-server')
+        default[1].extend([('devices', self.data_dir),
+                           ('mount_check', 'false'),
+                           ('disable_fallocate', 'true')])
+        return render([
+            default,
+            ('pipeline:main',
+             [('pipeline', 'healthcheck %s-server' % kind)]),
+            ('app:%s-server' % kind, [('use', 'egg:swift#' + kind)]),
+            ('filter:healthcheck', [('use', 'egg:swift#healthcheck')]),
+        ])
+
+    def internal_client_conf(self):
+        sections = [
+            ('DEFAULT', [('swift_dir', self.state_dir),
+                         ('user', self.user),
+                         ('log_name', 'internal-client')]),
+            ('pipeline:main', [('pipeline', ' '.join(
+                self.pipeline(INTERNAL_CLIENT_PIPELINE)))]),
+            ('app:proxy-server', [('use', 'egg:swift#proxy'),
+                                  ('account_autocreate', 'true')]),
+            ('filter:catch_errors', [('use', 'egg:swift#catch_errors')]),
+            ('filter:proxy-logging', [('use', 'egg:swift#proxy_logging')]),
+        ]
+        if self.memcache_servers is not None:
+            sections.append(('filter:cache', [
+                ('use', 'egg:swift#memcache'),
+                ('memcache_servers', self.memcache_servers)]))
+        return render(sections)
+
+    def ring_devices(self, kind):
+        """Device dicts of a ring: one zone per device, all on 127.0.0.1."""
+        return [{'id': i, 'region': 1, 'zone': i + 1, 'weight': 100.0,
+                 'ip': '127.0.0.1', 'port': self.port(kind),
+                 'replication_ip': '127.0.0.1',
+                 'replication_port': self.port(kind),
+                 'device': device, 'meta': ''}
+                for i, device in enumerate(self.devices)]
+
+    # --- writing ----------------------------------------------------------
+
+    def build_ring(self, kind):
+        """Build and save ``<kind>.ring.gz`` and ``<kind>.builder``.
+
+        The seed is fixed, so the same parameters give the same ring and
+        data written before a restart stays where the ring looks for it.
+        """
+        from swift.common.ring import RingBuilder
+        builder = RingBuilder(PART_POWER, self.replicas, 0)
+        for dev in self.ring_devices(kind):
+            builder.add_dev(dev)
+        builder.rebalance(seed=1)
+        builder.validate()
+        builder.save(self.path('%s.builder' % kind))
+        builder.get_ring().save(self.path('%s.ring.gz' % kind))
+
+    def write(self):
+        """Write all files and rings; make the log, run and data dirs.
+
+        The hash path prefix and suffix of an existing swift.conf are kept,
+        so objects stored before stay reachable.
+        """
+        for directory in (self.state_dir, self.path('logs'), self.path('run'),
+                          self.data_dir):
+            os.makedirs(directory, exist_ok=True)
+        for device in self.devices:
+            os.makedirs(os.path.join(self.data_dir, device), exist_ok=True)
+        link = self.path('data')
+        if self.data_dir != link:
+            if os.path.islink(link):
+                os.unlink(link)
+            if not os.path.exists(link):
+                os.symlink(self.data_dir, link)
+        prefix, suffix = read_hash_path_conf(self.swift_conf_path)
+        files = {
+            self.swift_conf_path: self.swift_conf(
+                prefix or uuid.uuid4().hex, suffix or uuid.uuid4().hex),
+            self.internal_client_conf_path: self.internal_client_conf(),
+        }
+        for name in self.proxies:
+            files[self.proxy_conf_path(name)] = self.proxy_conf(name)
+        for kind in BACKEND_KINDS:
+            files[self.backend_conf_path(kind)] = self.backend_conf(kind)
+        for path, text in files.items():
+            write_file(path, text)
+        for kind in BACKEND_KINDS:
+            self.build_ring(kind)
+
+
+def write_file(path, text):
+    """Write a file atomically (a running server may read it)."""
+    tmp = '%s.tmp.%d' % (path, os.getpid())
+    with open(tmp, 'w') as fp:
+        fp.write(text)
+    os.rename(tmp, path)

@@ -1,0 +1,126 @@
+"""Clients of the running SAIO and a test case with its own bucket."""
+
+import hashlib
+import os
+import unittest
+import uuid
+
+import boto3
+import urllib3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from swift3_multipart.saio import Saio
+
+MIB = 1024 * 1024
+# below this a part is EntityTooSmall (conftest's min_segment_size)
+MIN_PART = 1024
+
+
+def saio():
+    return Saio.load(os.environ['SAIO_STATE_DIR'])
+
+
+def client(user='test:tester', proxy='ours', **config):
+    """A boto3 S3 client with default settings (checksums included)."""
+    env = saio().env()
+    endpoint = env['endpoint'] if proxy == 'ours' else env['stock_endpoint']
+    return boto3.client(
+        's3', endpoint_url=endpoint, region_name=env['region'],
+        aws_access_key_id=user, aws_secret_access_key=env['users'][user],
+        config=Config(s3={'addressing_style': 'path'},
+                      retries={'max_attempts': 1}, **config))
+
+
+def raw_request(method, path, body=b'', headers=None, user='test:tester'):
+    """A SigV4-signed request that no SDK shaped: (status, headers, body)."""
+    env = saio().env()
+    url = env['endpoint'] + path
+    req = AWSRequest(method=method, url=url, data=body,
+                     headers=dict(headers or {}))
+    req.headers['x-amz-content-sha256'] = hashlib.sha256(body).hexdigest()
+    S3SigV4Auth(Credentials(user, env['users'][user]), 's3',
+                env['region']).add_auth(req)
+    resp = urllib3.PoolManager().request(
+        method, url, body=body, headers=dict(req.headers.items()),
+        retries=False)
+    return resp.status, resp.headers, resp.data
+
+
+def error_code(exc):
+    return exc.response['Error']['Code']
+
+
+def md5_hex(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def aws_multipart_etag(parts):
+    """The ETag AWS gives a multipart object, computed from the bytes."""
+    digests = b''.join(hashlib.md5(p).digest() for p in parts)
+    return '"%s-%d"' % (hashlib.md5(digests).hexdigest(), len(parts))
+
+
+class BucketTestCase(unittest.TestCase):
+    """One new bucket per test; tearDown aborts, deletes and removes it."""
+
+    def setUp(self):
+        self.s3 = client()
+        self.bucket = 'mp-%s' % uuid.uuid4().hex[:20]
+        self.s3.create_bucket(Bucket=self.bucket)
+        self.addCleanup(self.empty_and_delete_bucket)
+
+    def empty_and_delete_bucket(self):
+        s3 = client()
+        for page in s3.get_paginator('list_multipart_uploads').paginate(
+                Bucket=self.bucket):
+            for upload in page.get('Uploads', []):
+                try:
+                    s3.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload['Key'],
+                        UploadId=upload['UploadId'])
+                except ClientError:
+                    pass
+        for page in s3.get_paginator('list_objects').paginate(
+                Bucket=self.bucket):
+            for obj in page.get('Contents', []):
+                s3.delete_object(Bucket=self.bucket, Key=obj['Key'])
+        s3.delete_bucket(Bucket=self.bucket)
+
+    def assertS3Error(self, code, status, func, *args, **kwargs):
+        with self.assertRaises(ClientError) as caught:
+            func(*args, **kwargs)
+        self.assertEqual(code, error_code(caught.exception))
+        self.assertEqual(status, caught.exception.response[
+            'ResponseMetadata']['HTTPStatusCode'])
+        return caught.exception
+
+    def create(self, key='obj', s3=None, **kwargs):
+        return (s3 or self.s3).create_multipart_upload(
+            Bucket=self.bucket, Key=key, **kwargs)['UploadId']
+
+    def upload(self, upload_id, number, data, key='obj', s3=None):
+        resp = (s3 or self.s3).upload_part(
+            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            PartNumber=number, Body=data)
+        return {'PartNumber': number, 'ETag': resp['ETag']}
+
+    def complete(self, upload_id, parts, key='obj', s3=None):
+        return (s3 or self.s3).complete_multipart_upload(
+            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={'Parts': parts})
+
+    def read(self, key='obj'):
+        return self.s3.get_object(Bucket=self.bucket, Key=key)['Body'].read()
+
+    def segments(self):
+        """Names in the bucket's segments container, straight from Swift."""
+        ic = saio().internal_client()
+        account = saio().env()['accounts']['test:tester']
+        if not ic.container_exists(account, self.bucket + '+segments'):
+            return []
+        return [o['name'] for o in ic.iter_objects(
+            account, self.bucket + '+segments')]

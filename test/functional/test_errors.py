@@ -1,0 +1,85 @@
+"""Bad input gets AWS's error, never a 500, and writes nothing."""
+
+from test.functional.base import BucketTestCase, client, raw_request, \
+    MIN_PART
+
+
+class TestErrors(BucketTestCase):
+    def setUp(self):
+        super().setUp()
+        self.upload_id = self.create()
+
+    def test_bad_part_numbers(self):
+        # without client-side validation, as a hand-made request would be
+        s3 = client(parameter_validation=False)
+        for number in (0, 10001, -1, 'abc'):
+            err = self.assertS3Error(
+                'InvalidArgument', 400, s3.upload_part, Bucket=self.bucket,
+                Key='obj', UploadId=self.upload_id, PartNumber=number,
+                Body=b'x')
+            self.assertIn('between 1 and 10000', str(err))
+        self.assertEqual(['obj/%s' % self.upload_id], self.segments())
+
+    def test_unknown_upload_id(self):
+        for upload_id in ('nope', 'a/b', '..', 'caf\u00e9'):
+            self.assertS3Error('NoSuchUpload', 404, self.s3.upload_part,
+                               Bucket=self.bucket, Key='obj',
+                               UploadId=upload_id, PartNumber=1, Body=b'x')
+            self.assertS3Error('NoSuchUpload', 404, self.s3.list_parts,
+                               Bucket=self.bucket, Key='obj',
+                               UploadId=upload_id)
+        self.assertEqual(['obj/%s' % self.upload_id], self.segments())
+
+    def test_no_such_bucket(self):
+        self.assertS3Error('NoSuchBucket', 404,
+                           self.s3.create_multipart_upload,
+                           Bucket=self.bucket + 'x', Key='obj')
+        self.assertS3Error('NoSuchBucket', 404, self.s3.upload_part,
+                           Bucket=self.bucket + 'x', Key='obj',
+                           UploadId=self.upload_id, PartNumber=1, Body=b'x')
+
+    def test_invalid_part(self):
+        part = self.upload(self.upload_id, 1, b'x' * MIN_PART)
+        self.assertS3Error('InvalidPart', 400, self.complete, self.upload_id,
+                           [part, {'PartNumber': 2, 'ETag': part['ETag']}])
+        self.assertS3Error('InvalidPart', 400, self.complete, self.upload_id,
+                           [{'PartNumber': 1, 'ETag': '"%s"' % ('0' * 32)}])
+
+    def test_invalid_part_order(self):
+        one = self.upload(self.upload_id, 1, b'x' * MIN_PART)
+        two = self.upload(self.upload_id, 2, b'y' * MIN_PART)
+        self.assertS3Error('InvalidPartOrder', 400, self.complete,
+                           self.upload_id, [two, one])
+
+    def test_entity_too_small(self):
+        one = self.upload(self.upload_id, 1, b'x' * (MIN_PART - 1))
+        two = self.upload(self.upload_id, 2, b'y')
+        self.assertS3Error('EntityTooSmall', 400, self.complete,
+                           self.upload_id, [one, two])
+        # nothing was written: the upload goes on
+        self.assertEqual(2, len(self.s3.list_parts(
+            Bucket=self.bucket, Key='obj', UploadId=self.upload_id)['Parts']))
+
+    def test_malformed_complete_bodies(self):
+        self.upload(self.upload_id, 1, b'x')
+        path = '/%s/obj?uploadId=%s' % (self.bucket, self.upload_id)
+        for body in (b'', b'<not xml', b'<CompleteMultipartUpload/>',
+                     b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">'
+                     b']><CompleteMultipartUpload><Part><PartNumber>1'
+                     b'</PartNumber><ETag>&a;</ETag></Part>'
+                     b'</CompleteMultipartUpload>',
+                     b'<CompleteMultipartUpload>' + b' ' * (3 * 1024 * 1024)
+                     + b'</CompleteMultipartUpload>'):
+            status, _, resp_body = raw_request('POST', path, body)
+            self.assertEqual(400, status, resp_body)
+            self.assertIn(b'<Code>MalformedXML</Code>', resp_body)
+        self.assertS3Error('NoSuchKey', 404, self.read)
+        self.assertEqual(1, len(self.s3.list_parts(
+            Bucket=self.bucket, Key='obj', UploadId=self.upload_id)['Parts']))
+
+    def test_key_too_long_for_parts(self):
+        key = 'k' * 1000
+        err = self.assertS3Error('KeyTooLongError', 400,
+                                 self.s3.create_multipart_upload,
+                                 Bucket=self.bucket, Key=key)
+        self.assertIn('969', str(err))

@@ -1,0 +1,70 @@
+"""UploadPartCopy: PUT ?partNumber&uploadId with x-amz-copy-source"""
+
+from swift.common.middleware.s3api.etree import fromstring
+
+from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, ACCOUNT, \
+    UPLOAD_ID, part_path
+
+SRC = ACCOUNT + '/src/key'
+ETAG = '0cc175b9c0f1b6a831c399e269772661'
+PATH = '/bucket/obj?partNumber=2&uploadId=%s' % UPLOAD_ID
+
+
+class TestUploadPartCopy(MultipartTestCase):
+    def setUp(self):
+        super().setUp()
+        self.register_marker()
+        self.swift.register('HEAD', SRC, 200, {
+            'Content-Length': '100', 'Etag': 'abc',
+            'X-Static-Large-Object': 'true',
+            'X-Object-Sysmeta-S3api-Etag': 'abc-3',
+            'Last-Modified': 'Sat, 21 Nov 2026 10:00:00 GMT'})
+        self.swift.register('PUT', part_path(2), 201, {
+            'Etag': ETAG, 'Last-Modified': 'Sat, 21 Nov 2026 11:00:00 GMT'})
+
+    def test_copy_part(self):
+        resp = self.call('PUT', PATH, headers={
+            'X-Amz-Copy-Source': '/src/key',
+            'X-Amz-Copy-Source-Range': 'bytes=10-19'})
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER),        # upload in progress
+            ('HEAD', SRC),           # the source exists (and may be read)
+            ('PUT', part_path(2)),   # copied by Swift's copy middleware
+        ], self.swift.calls)
+        headers = self.swift.headers[-1]
+        self.assertEqual('/src/key', headers['X-Copy-From'])
+        self.assertEqual('bytes=10-19', headers['Range'])
+        # the source's MPU ETag must not become the part's
+        self.assertEqual('', headers['X-Object-Sysmeta-S3api-Etag'])
+        self.assertEqual('', headers['X-Object-Sysmeta-Slo-Etag'])
+        elem = fromstring(resp.body, 'CopyPartResult')
+        self.assertEqual('"%s"' % ETAG, elem.find('./ETag').text)
+        self.assertEqual('2026-11-21T11:00:00.000Z',
+                         elem.find('./LastModified').text)
+
+    def test_copy_range_errors(self):
+        for rng in ('bytes=1-2,4-5', 'bytes=x-y', 'items=1-2',
+                    'bytes=100-200'):
+            self.swift.calls[:] = []
+            resp = self.call('PUT', PATH, headers={
+                'X-Amz-Copy-Source': '/src/key',
+                'X-Amz-Copy-Source-Range': rng})
+            self.assertS3Error(resp, 400, 'InvalidArgument')
+            self.assertNotIn('PUT', [m for m, _ in self.swift.calls], rng)
+
+    def test_copy_source_missing(self):
+        self.swift.register('HEAD', ACCOUNT + '/src/gone', 404)
+        # s3api asks whether the bucket is there to tell NoSuchKey
+        self.swift.register('HEAD', ACCOUNT + '/src', 204)
+        resp = self.call('PUT', PATH, headers={
+            'X-Amz-Copy-Source': '/src/gone'})
+        self.assertS3Error(resp, 404, 'NoSuchKey')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_copy_to_unknown_upload(self):
+        self.swift.register('HEAD', MARKER, 404)
+        resp = self.call('PUT', PATH, headers={
+            'X-Amz-Copy-Source': '/src/key'})
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [('HEAD', MARKER)], self.swift.calls)
