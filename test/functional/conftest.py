@@ -6,8 +6,11 @@ started here and stopped (by PID) and wiped at the end of the session.
 """
 
 import os
+import re
 import shutil
 import tempfile
+
+import pytest
 
 from swift3_multipart.saio import Saio
 
@@ -33,7 +36,23 @@ def pytest_sessionstart(session):
     os.environ['SAIO_STATE_DIR'] = state_dir
 
 
+def proxy_log_problems(path):
+    """Lines of our proxy's log that a client must never cause."""
+    with open(path, errors='replace') as f:
+        return [line.rstrip() for line in f
+                if 'Traceback' in line or 'InternalError' in line
+                or ' ERROR ' in line or re.search(r' HTTP/1\.[01] 500 ', line)]
+
+
 def pytest_sessionfinish(session, exitstatus):
+    if _started:
+        # no request of the suite may leave a traceback or a 500 behind
+        problems = proxy_log_problems(_started[0].proxy_log)
+        if problems:
+            print('\nour proxy logged %d problem(s):' % len(problems))
+            print('\n'.join(problems[:20]))
+            if session.exitstatus == 0:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
     for saio in _started:
         saio.stop()
         saio.wipe()
