@@ -5,7 +5,10 @@ Deployers replace ``use = egg:swift#s3api`` with
 other option. The filter is Swift's own :class:`S3ApiMiddleware`; only the
 controller it picks for a request may be replaced, through the table in
 :mod:`swift3_multipart.routing`. Requests the table does not map are handled
-by upstream's controllers, untouched.
+by upstream's controllers, untouched. A Swift carrying ``patches/`` has
+``S3ApiMiddleware.controller_overrides`` and we fill it with that table; on
+any other Swift our ``handle_request`` does what upstream's does with the
+table applied.
 
 Options we add or give another default (all in ``[filter:s3api]``):
 
@@ -16,39 +19,20 @@ Options we add or give another default (all in ``[filter:s3api]``):
     with a message naming both options.
 ``min_segment_size``
     As upstream: 5 MiB, the minimum size of every part but the last.
+``complete_via_slo``
+    Default false: Complete writes the SLO manifest itself, below SLO, from
+    the parts it has already checked (see :mod:`swift3_multipart.manifest`).
+    True: through SLO, which HEADs every segment again, as stock s3api.
 """
 
 from swift.common.middleware.s3api import s3api as upstream
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
-from swift.common.registry import get_swift_info
+from swift.common.utils import config_true_value
 
-from swift3_multipart import routing
+from swift3_multipart import manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
-# SLO's own default, used when we can find neither the filter nor its /info
-SLO_DEFAULT_MAX_MANIFEST_SEGMENTS = 1000
-
-
-def find_slo_max_segments(app):
-    """
-    Find how many segments the SLO filter below us accepts in a manifest.
-
-    :param app: the next WSGI app of the pipeline.
-    :returns: SLO's ``max_manifest_segments``, or None if there is no SLO.
-    """
-    seen = set()
-    while app is not None and id(app) not in seen:
-        seen.add(id(app))
-        limit = getattr(app, 'max_manifest_segments', None)
-        if isinstance(limit, int):
-            return limit
-        app = getattr(app, 'app', None)
-    slo_info = get_swift_info().get('slo')
-    if slo_info:
-        return slo_info.get('max_manifest_segments',
-                            SLO_DEFAULT_MAX_MANIFEST_SEGMENTS)
-    return None
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -56,9 +40,26 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
 
     def __init__(self, app, wsgi_conf, *args, **kwargs):
         super().__init__(app, wsgi_conf, *args, **kwargs)
-        slo_limit = find_slo_max_segments(app)
-        if (self.conf.allow_multipart_uploads and slo_limit is not None
-                and slo_limit < self.conf.max_upload_part_num):
+        # patches/0001 gives upstream this table; detected per instance
+        # because upstream sets it in __init__
+        self.uses_controller_overrides = hasattr(self, 'controller_overrides')
+        if self.uses_controller_overrides:
+            self.controller_overrides.update(routing.OVERRIDES)
+        slo = manifest.find_slo(app)
+        # Complete writes manifests below SLO (see swift3_multipart.manifest)
+        self.conf.complete_via_slo = config_true_value(
+            wsgi_conf.get('complete_via_slo', False))
+        self.conf.slo_below = None if slo is None else slo.app
+        self.conf.slo_max_manifest_size = None if slo is None else \
+            slo.max_manifest_size
+        if slo is None:
+            # e.g. a middleware between us and SLO that hides its next app
+            self.logger.warning('SLO not found below s3api: cannot check '
+                                'max_manifest_segments at load time, and '
+                                'Complete goes through SLO')
+        elif (self.conf.allow_multipart_uploads and
+                slo.max_manifest_segments < self.conf.max_upload_part_num):
+            slo_limit = slo.max_manifest_segments
             raise ValueError(
                 '[filter:s3api] max_upload_part_num = %d but the pipeline\'s '
                 'SLO accepts only %d segments per manifest: set '
@@ -68,8 +69,11 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
                     self.conf.max_upload_part_num))
 
     def handle_request(self, req):
-        # Same steps as upstream's handle_request, with the controller class
-        # chosen once and passed through our table.
+        if self.uses_controller_overrides:
+            return super().handle_request(req)
+        # A Swift without patches/0001: the same steps as upstream's
+        # handle_request, with the controller class chosen once and passed
+        # through our table.
         controller_class = routing.controller_for(req.controller)
         controller = controller_class(self.app, self.conf, self.logger)
         req.set_acl_handler(controller_class.acl_handler(req, self.logger))

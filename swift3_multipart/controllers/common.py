@@ -13,6 +13,7 @@ from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
 from swift.common.swob import str_to_wsgi, wsgi_to_str
 
 from swift3_multipart import mpu
+from swift3_multipart.manifest import slo_last_modified
 
 UPLOAD_ID_SYSMETA = sysmeta_header('object', 'upload-id')
 S3_ETAG_SYSMETA = sysmeta_header('object', 'etag')
@@ -75,8 +76,9 @@ def list_parts(req, app, upload_id):
     List every part of an upload.
 
     :returns: {part number: {'part_number', 'etag', 'size',
-        'last_modified'}} where etag is hex and last_modified in S3's XML
-        format.
+        'last_modified', 'content_type', 'slo_last_modified'}} where etag is
+        hex, last_modified in S3's XML format and slo_last_modified as an
+        SLO manifest records it.
     """
     prefix = mpu.parts_prefix(key_of(req), upload_id)
     query = {'format': 'json', 'prefix': prefix}
@@ -100,5 +102,9 @@ def list_parts(req, app, upload_id):
                 'size': row['bytes'],
                 'last_modified': S3Timestamp.from_isoformat(
                     row['last_modified']).s3xmlformat,
+                # what an SLO manifest records of a segment
+                'content_type': row['content_type'].split(';', 1)[0],
+                'slo_last_modified': slo_last_modified(
+                    row['last_modified']),
             }
         query['marker'] = rows[-1]['name']

@@ -5,9 +5,10 @@ backend as ours, so an operator switching filters with uploads in flight is
 what these tests do.
 """
 
+import json
 import os
 
-from test.functional.base import BucketTestCase, client, MIN_PART, \
+from test.functional.base import BucketTestCase, client, saio, MIN_PART, \
     aws_multipart_etag
 
 
@@ -89,3 +90,51 @@ class TestCompat(BucketTestCase):
                                Body=b'z' * MIN_PART)
         with self.assertRaises(Exception):
             self.read()
+
+
+class TestSameManifest(BucketTestCase):
+    """Our Complete writes the SLO manifest below SLO: it must store what
+    stock s3api (through SLO) stores for the same parts."""
+
+    def test_manifest_same_as_stock(self):
+        stock = client(proxy='stock')
+        data = [os.urandom(2 * MIN_PART), os.urandom(MIN_PART), b'end']
+        for key, s3 in (('ours', self.s3), ('stock', stock)):
+            upload_id = self.create(key, s3=s3, ContentType='text/plain',
+                                    Metadata={'m': '1'})
+            parts = [self.upload(upload_id, n + 1, d, key=key, s3=s3)
+                     for n, d in enumerate(data)]
+            self.complete(upload_id, parts, key=key, s3=s3)
+        ic = saio().internal_client()
+        account = saio().env()['accounts']['test:tester']
+        stored = {}
+        for key in ('ours', 'stock'):
+            meta = ic.get_object_metadata(account, self.bucket, key)
+            _, _, body = ic.get_object(
+                account, self.bucket, key,
+                params={'multipart-manifest': 'get', 'format': 'raw'})
+            entries = json.loads(b''.join(body))
+            for entry in entries:
+                # SLO records the segment's Last-Modified (whole seconds)
+                self.assertTrue(entry.pop('last_modified').endswith(
+                    '.000000'), entry)
+                self.assertTrue(entry.pop('name').startswith(
+                    '/%s+segments/%s/' % (self.bucket, key)))
+            stored[key] = (
+                {k: v for k, v in meta.items() if k in COMPARED_HEADERS},
+                entries)
+        self.assertEqual(stored['stock'], stored['ours'])
+        self.assertEqual(set(COMPARED_HEADERS), set(stored['ours'][0]))
+        listing = {o['name']: o for o in ic.iter_objects(account,
+                                                         self.bucket)}
+        self.assertEqual(listing['stock']['bytes'], listing['ours']['bytes'])
+        self.assertEqual(
+            listing['stock']['hash'].split(';', 1)[1],
+            listing['ours']['hash'].split(';', 1)[1])
+
+
+COMPARED_HEADERS = (
+    'x-static-large-object', 'x-object-sysmeta-slo-etag',
+    'x-object-sysmeta-slo-size', 'x-object-sysmeta-s3api-etag',
+    'content-type', 'x-object-meta-m',
+)

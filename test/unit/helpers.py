@@ -75,9 +75,20 @@ class FakeAuth(object):
     """Checks s3api's signature like tempauth and maps the access key's
     account (``/v1/test:tester``) to ``/v1/AUTH_test``."""
 
-    def __init__(self, app, users=None):
+    def __init__(self, app, users=None, read_only=()):
         self.app = app
         self.users = users or USERS
+        # users whose writes swift.authorize refuses
+        self.read_only = set(read_only)
+        self.authorized = []
+
+    def authorize(self, req):
+        """swift.authorize, as the proxy and our Complete call it."""
+        self.authorized.append((req.method, req.path_info))
+        if req.method in ('PUT', 'POST', 'DELETE') and \
+                req.remote_user in self.read_only:
+            return swob.HTTPForbidden(request=req)
+        return None
 
     def __call__(self, env, start_response):
         details = env.get('s3api.auth_details')
@@ -89,7 +100,8 @@ class FakeAuth(object):
             if account == details['access_key']:
                 env['PATH_INFO'] = '/v1/AUTH_%s' % account.split(':')[0] + (
                     '/' + rest if rest else '')
-            env['REMOTE_USER'] = 'authorized'
+            env['REMOTE_USER'] = details['access_key']
+            env['swift.authorize'] = self.authorize
         return self.app(env, start_response)
 
 

@@ -4,6 +4,7 @@ import importlib
 import unittest
 
 from swift.common.middleware.s3api import controllers as upstream
+from swift.common.middleware import slo
 from swift.common.middleware.s3api import s3api, s3request
 from swift.common.registry import get_swift_info
 
@@ -14,12 +15,10 @@ from swift3_multipart.controllers.uploads import UploadsController
 from test.unit.helpers import FakeSwift, FakeAuth
 
 
-class FakeSlo(object):
-    """Stands for SLO in the pipeline: what we look for is its limit."""
-
-    def __init__(self, app, max_manifest_segments):
-        self.app = app
-        self.max_manifest_segments = max_manifest_segments
+def FakeSlo(app, max_manifest_segments):
+    """Swift's SLO filter with this limit, over ``app``."""
+    return slo.filter_factory(
+        {}, max_manifest_segments=str(max_manifest_segments))(app)
 
 
 class TestImport(unittest.TestCase):

@@ -1,0 +1,256 @@
+"""The work of CompleteMultipartUpload, once the request is parsed.
+
+1. Check the listed parts against the segments container listing; HEAD
+   only a part the listing lacks or disagrees on (listings lag writes).
+2. Check sizes (``EntityTooSmall``) before anything is written.
+3. Write the SLO manifest: below SLO when possible (see
+   :mod:`swift3_multipart.manifest`), else through SLO with heartbeats.
+4. Remove the upload marker.
+
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+"""
+
+import json
+import time
+from datetime import datetime, timezone
+
+from swift.common.middleware.s3api.s3response import ErrorResponse, \
+    EntityTooSmall, InvalidPart, InvalidRequest, NoSuchKey, \
+    PreconditionFailed, ServiceUnavailable, AccessDenied
+from swift.common.request_helpers import get_container_update_override_key
+from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
+
+from swift3_multipart import manifest, mpu, xml
+from swift3_multipart.controllers.common import segments_container, \
+    key_of, list_parts, UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA
+from swift3_multipart.controllers.uploads import HAS_CONTENT_TYPE_SYSMETA, \
+    CONTENT_TYPE_SYSMETA
+
+# Headers of CreateMultipartUpload that go on the completed object.
+CARRIED_HEADERS = ('content-encoding', 'content-language',
+                   'content-disposition', 'expires', 'cache-control')
+# Errors SLO reports for a segment that is not the part we validated.
+SEGMENT_ERRORS = ('404 Not Found', 'Etag Mismatch', 'Size Mismatch')
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def object_headers(marker_resp):
+    """Headers of the completed object, from what Create recorded."""
+    headers = {}
+    for key, val in marker_resp.headers.items():
+        lower = key.lower()
+        if lower.startswith('x-amz-meta-'):
+            headers['X-Object-Meta-' + key[11:]] = val
+        elif lower in CARRIED_HEADERS:
+            headers[key] = val
+    has_type = marker_resp.sysmeta_headers.get(HAS_CONTENT_TYPE_SYSMETA)
+    if has_type == 'yes':
+        headers['Content-Type'] = marker_resp.sysmeta_headers.get(
+            CONTENT_TYPE_SYSMETA)
+    elif has_type is None:
+        # a marker of an old swift3 kept the type itself
+        headers['Content-Type'] = marker_resp.headers.get('Content-Type')
+    # else no type was given: Swift guesses one from the name
+    return {k: v for k, v in headers.items() if v is not None}
+
+
+class Completion(object):
+    """One CompleteMultipartUpload of an upload whose marker exists."""
+
+    def __init__(self, controller, req, upload_id, marker_resp, s3_etag):
+        self.app = controller.app
+        self.conf = controller.conf
+        self.logger = controller.logger
+        self.heartbeat_grace = controller.heartbeat_grace
+        self.req = req
+        self.upload_id = upload_id
+        self.marker_resp = marker_resp
+        self.s3_etag = s3_etag
+        self.container = segments_container(req)
+        self.parts = None
+
+    def check_parts(self, requested):
+        """
+        :param requested: [(part number, hex etag)] from the request.
+        :raises InvalidPart: a part is missing or has another ETag.
+        :raises EntityTooSmall: a part but the last is below the minimum.
+        """
+        stored = list_parts(self.req, self.app, self.upload_id)
+        parts = []
+        for number, etag in requested:
+            name = mpu.part_name(key_of(self.req), self.upload_id, number)
+            part = stored.get(number)
+            if part is None or part['etag'] != etag:
+                part = self._head_part(name)
+            if part is None or part['etag'] != etag:
+                raise InvalidPart(upload_id=self.upload_id,
+                                  part_number=number, e_tag=etag)
+            part = dict(part, path='/%s/%s' % (
+                wsgi_to_str(self.container), name))
+            parts.append(part)
+        too_small = mpu.first_too_small(
+            [(p['part_number'], p['size']) for p in parts],
+            self.conf.min_segment_size)
+        if too_small:
+            number, size = too_small
+            raise EntityTooSmall(
+                proposed_size=size,
+                min_size_allowed=self.conf.min_segment_size,
+                part_number=number, e_tag=dict(requested)[number])
+        self.parts = parts
+
+    def _head_part(self, name):
+        try:
+            resp = self.req.get_response(self.app, 'HEAD', self.container,
+                                         str_to_wsgi(name))
+        except NoSuchKey:
+            return None
+        return {
+            'part_number': int(name.rsplit('/', 1)[1]),
+            'etag': normalize_etag(resp.headers.get('etag')),
+            'size': int(resp.headers['Content-Length']),
+            'content_type': resp.content_type,
+            # as SLO: "shouldn't happen", but then now
+            'slo_last_modified': (resp.last_modified or datetime.now(
+                timezone.utc)).strftime(manifest.SLO_TIME_FORMAT),
+        }
+
+    def headers(self):
+        """Headers of the manifest PUT, either way it is written."""
+        headers = object_headers(self.marker_resp)
+        headers.update({
+            UPLOAD_ID_SYSMETA: self.upload_id,
+            S3_ETAG_SYSMETA: self.s3_etag,
+        })
+        return headers
+
+    def body_iter(self, resp, result_body):
+        """
+        Write the manifest, then remove the marker. Until the first chunk
+        goes out an error becomes the response's status; after it (we sent
+        200 and whitespace to keep the client waiting) the error document is
+        the body, as AWS does.
+        """
+        start = time.time()
+        sent = False
+        try:
+            if not self._put_below_slo():
+                for _ in self._put_via_slo():
+                    if time.time() - start >= self.heartbeat_grace:
+                        if not sent:
+                            sent = True
+                            # the declaration must open the document
+                            yield XML_DECLARATION
+                        yield b' '
+            try:
+                self.req.get_response(
+                    self.app, 'DELETE', self.container, str_to_wsgi(
+                        mpu.marker_name(key_of(self.req), self.upload_id)))
+            except NoSuchKey:
+                pass  # a concurrent Complete removed it
+            self.logger.increment('mpu.complete.success')
+            yield (b'\n' if sent else b'') + result_body(not sent)
+        except ErrorResponse as err:
+            self.logger.increment('mpu.complete.error')
+            err.xml_declaration = not sent
+            if sent:
+                yield b'\n'
+            else:
+                resp.status = err.status
+            env = {k: self.req.environ[k] for k in ('swift.trans_id',)
+                   if k in self.req.environ}
+            yield b''.join(err(env, lambda *a: None))
+
+    def _put_below_slo(self):
+        """
+        Write the manifest as SLO would, straight to the app below SLO.
+
+        :returns: False if this cannot be done here (then SLO must).
+        :raises AccessDenied: the caller may not write the object.
+        """
+        below = self.conf.get('slo_below')
+        if below is None or self.conf.get('complete_via_slo'):
+            return False
+        entries = [manifest.segment_entry(p['path'], p) for p in self.parts]
+        headers = self.headers()
+        body, slo_headers = manifest.build(
+            entries, headers.pop('Content-Type', None), key_of(self.req),
+            self.s3_etag)
+        if len(body) > self.conf.slo_max_manifest_size:
+            return False
+        headers.update(slo_headers)
+        info = self.req.get_container_info(self.app)
+        allowed = manifest.may_put(
+            self.marker_resp.environ, '/v1/%s/%s/%s' % (
+                self.req.account, self.req.container_name,
+                self.req.object_name), info.get('write_acl'))
+        if allowed is None:
+            return False
+        if not allowed:
+            raise AccessDenied()
+        # the swift_bytes parameter is ours to set, as it is SLO's
+        self.req.environ['swift.content_type_overridden'] = True
+        try:
+            self.req.get_response(below, 'PUT', body=body, headers=headers)
+        finally:
+            del self.req.environ['swift.content_type_overridden']
+        return True
+
+    def _put_via_slo(self):
+        """
+        PUT ?multipart-manifest=put with heartbeats, as stock s3api does;
+        yields at each heartbeat.
+        """
+        seg_manifest = [{'path': p['path'], 'etag': p['etag'],
+                         'size_bytes': p['size']} for p in self.parts]
+        headers = self.headers()
+        headers.update({
+            'Accept': 'application/json',
+            # SLO fills in the listing's hash; we add the S3 ETag to it
+            get_container_update_override_key('etag'):
+                '; s3_etag=%s' % self.s3_etag,
+        })
+        put_resp = self.req.get_response(
+            self.app, 'PUT', body=json.dumps(seg_manifest),
+            query={'multipart-manifest': 'put', 'heartbeat': 'on'},
+            headers=headers)
+        if put_resp.status_int != 202:
+            return
+        # heartbeats (whitespace), then SLO's result document
+        result = []
+        for chunk in put_resp.app_iter:
+            if chunk.strip():
+                result.append(chunk)
+            else:
+                yield
+        self._raise_for_slo_result(b''.join(result))
+
+    def _raise_for_slo_result(self, body):
+        """Turn SLO's heartbeat result document into our S3 errors."""
+        try:
+            result = json.loads(body)
+            status = result['Response Status']
+            errors = result.get('Errors') or []
+        except (ValueError, KeyError, TypeError):
+            self.logger.error('unexpected SLO response %r', body[:200])
+            raise ServiceUnavailable()
+        if status.startswith('2'):
+            return
+        if status.startswith('412'):
+            raise PreconditionFailed()
+        if any(err in SEGMENT_ERRORS for _, err in errors):
+            # a part changed between our check and SLO's
+            raise InvalidPart(upload_id=self.upload_id)
+        self.logger.warning('upload %s: SLO answered %s %r', self.upload_id,
+                            status, errors)
+        if status.startswith('5'):
+            raise ServiceUnavailable()
+        raise InvalidRequest(msg='\n'.join(
+            ': '.join(err) for err in errors) or status)
+
+
+def complete_result(req, s3_etag, xml_declaration=True):
+    """The CompleteMultipartUploadResult document."""
+    return xml.complete_result(
+        req.host_url + req.path, req.container_name, key_of(req), s3_etag,
+        xml_declaration)
