@@ -2,7 +2,9 @@
 
 s3api picks a controller class for every request (``S3Request.controller``);
 :data:`OVERRIDES` maps that choice to ours. A class not in the table is used
-as upstream chose it.
+as upstream chose it. The middleware hands the table to upstream's
+``controller_overrides`` where Swift has it (``patches/``), else looks each
+request up with :func:`controller_for`.
 """
 
 from swift.common.middleware.s3api import controllers as upstream
