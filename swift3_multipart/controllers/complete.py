@@ -68,6 +68,9 @@ class Completion(object):
         self.s3_etag = s3_etag
         self.container = segments_container(req)
         self.parts = None
+        self.conditions = {}
+        # of the new object, where the bucket is versioned
+        self.version_id = None
 
     def check_parts(self, requested):
         """
@@ -115,6 +118,25 @@ class Completion(object):
                 timezone.utc)).strftime(manifest.SLO_TIME_FORMAT),
         }
 
+    def check_conditions(self, conditions):
+        """
+        If-Match needs the object as it is; Swift cannot check it on the
+        PUT, so it is checked here (a write racing ours is not detected).
+        If-None-Match: * goes with the manifest PUT, where Swift checks it.
+
+        :raises NoSuchKey: If-Match and no object.
+        :raises PreconditionFailed: If-Match of another ETag.
+        """
+        self.conditions = conditions
+        if_match = conditions.get('If-Match')
+        if if_match is None:
+            return
+        resp = self.req.get_response(self.app, 'HEAD', self.req.container_name,
+                                     self.req.object_name)
+        wanted = [normalize_etag(e.strip()) for e in if_match.split(',')]
+        if '*' not in wanted and normalize_etag(resp.etag) not in wanted:
+            raise PreconditionFailed()
+
     def headers(self):
         """Headers of the manifest PUT, either way it is written."""
         headers = object_headers(self.marker_resp)
@@ -122,6 +144,8 @@ class Completion(object):
             UPLOAD_ID_SYSMETA: self.upload_id,
             S3_ETAG_SYSMETA: self.s3_etag,
         })
+        if 'If-None-Match' in self.conditions:
+            headers['If-None-Match'] = '*'
         return headers
 
     def body_iter(self, resp, result_body):
@@ -149,6 +173,8 @@ class Completion(object):
             except NoSuchKey:
                 pass  # a concurrent Complete removed it
             self.logger.increment('mpu.complete.success')
+            if self.version_id and not sent:
+                resp.headers['x-amz-version-id'] = self.version_id
             yield (b'\n' if sent else b'') + result_body(not sent)
         except ErrorResponse as err:
             self.logger.increment('mpu.complete.error')
@@ -191,9 +217,11 @@ class Completion(object):
         # the swift_bytes parameter is ours to set, as it is SLO's
         self.req.environ['swift.content_type_overridden'] = True
         try:
-            self.req.get_response(below, 'PUT', body=body, headers=headers)
+            put_resp = self.req.get_response(below, 'PUT', body=body,
+                                             headers=headers)
         finally:
             del self.req.environ['swift.content_type_overridden']
+        self.version_id = put_resp.headers.get('x-amz-version-id')
         return True
 
     def _put_via_slo(self):

@@ -5,8 +5,8 @@ from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import HTTPOk, \
-    HTTPNoContent, NoSuchKey, NoSuchUpload, S3NotImplemented, \
-    ServiceUnavailable
+    HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchKey, \
+    NoSuchUpload, S3NotImplemented, ServiceUnavailable
 from swift.common.swob import str_to_wsgi
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
@@ -102,10 +102,8 @@ class UploadController(Controller):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
         upload_id = req.params['uploadId']
-        if req.headers.get('If-None-Match', '*') != '*' or any(
-                h in req.headers for h in (
-                    'If-Match', 'If-Modified-Since', 'If-Unmodified-Since')):
-            raise S3NotImplemented('Conditional uploads are not supported.')
+        conditions = pop_conditions(req)
+        object_size = mp_object_size(req)
         try:
             marker_resp = head_marker(req, self.app, upload_id)
         except NoSuchUpload:
@@ -131,6 +129,12 @@ class UploadController(Controller):
 
         completion = Completion(self, req, upload_id, marker_resp, s3_etag)
         completion.check_parts(requested)
+        total = sum(part['size'] for part in completion.parts)
+        if object_size is not None and object_size != total:
+            raise InvalidRequest(
+                'The provided x-amz-mp-object-size (%d) does not match the '
+                'size of the listed parts (%d)' % (object_size, total))
+        completion.check_conditions(conditions)
         resp = HTTPOk(content_type='application/xml')
         body_iter = completion.body_iter(
             resp, lambda decl: complete_result(req, s3_etag, decl))
@@ -149,6 +153,44 @@ class UploadController(Controller):
             self.logger.error('Unable to complete multipart upload: '
                               'marker is %0.5fs newer than now', delta)
             raise ServiceUnavailable(reason='mpu_clock_skew')
+
+
+def pop_conditions(req):
+    """
+    Take the conditional headers off the request, so that they reach only
+    the write of the object (not the marker HEAD and listings).
+
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+
+    :returns: dict of the conditions Complete honours.
+    :raises S3NotImplemented: If-None-Match other than '*'.
+    """
+    if_none_match = req.headers.pop('If-None-Match', None)
+    if if_none_match is not None and if_none_match.strip() != '*':
+        raise S3NotImplemented(
+            'If-None-Match is only supported with the value *')
+    conditions = {'If-None-Match': if_none_match,
+                  'If-Match': req.headers.pop('If-Match', None)}
+    # not conditions of CompleteMultipartUpload: AWS ignores them
+    req.headers.pop('If-Modified-Since', None)
+    req.headers.pop('If-Unmodified-Since', None)
+    return {k: v for k, v in conditions.items() if v is not None}
+
+
+def mp_object_size(req):
+    """The ``x-amz-mp-object-size`` header, validated, or None."""
+    value = req.headers.get('x-amz-mp-object-size')
+    if value is None:
+        return None
+    try:
+        size = int(value)
+        if size < 0 or str(size) != value.strip():
+            raise ValueError
+    except ValueError:
+        raise InvalidArgument('x-amz-mp-object-size', value,
+                              'x-amz-mp-object-size must be a non-negative '
+                              'integer')
+    return size
 
 
 def _prepend(first, rest):

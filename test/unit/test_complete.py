@@ -231,6 +231,67 @@ class TestComplete(MultipartTestCase):
         self.assertEqual('"%s"' % mpu.multipart_etag(ETAGS[1:3]),
                          elem.find('./ETag').text)
 
-    def test_conditional_not_implemented(self):
-        resp = self.complete([(1, ETAGS[1])], headers={'If-Match': '"x"'})
+    def test_if_none_match_other_than_star(self):
+        resp = self.complete([(1, ETAGS[1])],
+                             headers={'If-None-Match': '"abc"'})
         self.assertS3Error(resp, 501, 'NotImplemented')
+        self.assertEqual(AUTH_CALLS, self.swift.calls)
+
+    def test_if_none_match_star_only_on_the_write(self):
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result(
+            '412 Precondition Failed'))
+        resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])],
+                             headers={'If-None-Match': '*',
+                                      'If-Modified-Since': 'x'})
+        self.assertS3Error(resp, 412, 'PreconditionFailed')
+        # after s3api's own authentication, only the write is conditional
+        conditional = [call for call, headers in zip(
+            self.swift.calls[len(AUTH_CALLS):],
+            self.swift.headers[len(AUTH_CALLS):])
+            if 'If-None-Match' in headers or 'If-Modified-Since' in headers]
+        self.assertEqual([('PUT', MANIFEST_PUT)], conditional)
+        self.assertEqual('*', self.swift.headers[-1]['If-None-Match'])
+
+    def test_if_match(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        self.register_marker()
+        self.swift.register('HEAD', OBJ, 200, {'Etag': ETAGS[0]})
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        parts = [(1, ETAGS[1]), (2, ETAGS[2])]
+        resp = self.complete(parts, headers={'If-Match': '"%s"' % ETAGS[3]})
+        self.assertS3Error(resp, 412, 'PreconditionFailed')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        resp = self.complete(parts, headers={'If-Match': '"%s"' % ETAGS[0]})
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertNotIn('If-Match', self.swift.headers[-2])
+
+    def test_if_match_no_object(self):
+        self.register_marker()
+        self.swift.register('HEAD', OBJ, 404)
+        resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])],
+                             headers={'If-Match': '"%s"' % ETAGS[0]})
+        self.assertS3Error(resp, 404, 'NoSuchKey')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_mp_object_size(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        parts = [(1, ETAGS[1]), (2, ETAGS[2])]
+        resp = self.complete(parts, headers={
+            'x-amz-mp-object-size': str(5 * MIB + 9)})
+        self.assertS3Error(resp, 400, 'InvalidRequest')
+        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        for bad in ('-1', 'abc', '1.5'):
+            resp = self.complete(parts, headers={'x-amz-mp-object-size': bad})
+            self.assertS3Error(resp, 400, 'InvalidArgument')
+        resp = self.complete(parts, headers={
+            'x-amz-mp-object-size': str(5 * MIB + 10)})
+        self.assertEqual(200, resp.status_int, resp.body)
