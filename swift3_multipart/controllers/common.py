@@ -7,7 +7,7 @@ it; the first call of each operation is the HEAD that the handler checks.
 import json
 
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
-    NoSuchUpload, NoSuchBucket
+    NoSuchUpload, NoSuchBucket, S3NotImplemented
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
     sysmeta_header, S3Timestamp
 from swift.common.swob import str_to_wsgi, wsgi_to_str
@@ -20,6 +20,30 @@ S3_ETAG_SYSMETA = sysmeta_header('object', 'etag')
 # Who created the upload (ours; stock s3api ignores it): ListParts answers
 # it as Initiator and Owner whoever asks.
 INITIATOR_SYSMETA = sysmeta_header('object', 'upload-initiator')
+
+
+# Headers asking for what we cannot do. Ignoring them would store data in a
+# way the client did not ask for (e.g. not encrypted with its own key).
+UNSUPPORTED_HEADERS = (
+    ('x-amz-server-side-encryption-customer-algorithm',
+     'Server-side encryption with customer-provided keys'),
+    ('x-amz-server-side-encryption-customer-key',
+     'Server-side encryption with customer-provided keys'),
+    ('x-amz-object-lock-mode', 'Object Lock'),
+    ('x-amz-object-lock-retain-until-date', 'Object Lock'),
+    ('x-amz-object-lock-legal-hold', 'Object Lock'),
+)
+
+
+def refuse_unsupported(req):
+    """
+    :raises S3NotImplemented: the request asks for a feature we do not
+        have, naming the header.
+    """
+    for header, feature in UNSUPPORTED_HEADERS:
+        if header in req.headers:
+            raise S3NotImplemented('%s is not supported.' % feature,
+                                   header=header)
 
 
 def segments_container(req):

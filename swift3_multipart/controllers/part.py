@@ -12,7 +12,7 @@ from swift.common.utils import public
 
 from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, head_marker
+    key_of, head_marker, refuse_unsupported
 
 # Metadata of a copy source that must not stick to a part.
 COPY_SOURCE_CLEARED = (
@@ -68,6 +68,7 @@ class PartController(ObjectController):
         if 'uploadId' not in req.params:
             raise InvalidArgument('ResourceType', 'partNumber',
                                   'Unexpected query string parameter')
+        refuse_unsupported(req)
         part_number = req.validate_part_number()
         upload_id = req.params['uploadId']
         # Only the marker says an upload is in progress. Stock s3api also

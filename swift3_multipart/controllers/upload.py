@@ -14,7 +14,7 @@ from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 from swift3_multipart import mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
     key_of, head_marker, completed_manifest, initiator_of, list_parts, \
-    S3_ETAG_SYSMETA
+    refuse_unsupported, S3_ETAG_SYSMETA
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
@@ -102,6 +102,7 @@ class UploadController(Controller):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
         upload_id = req.params['uploadId']
+        refuse_unsupported(req)
         conditions = pop_conditions(req)
         object_size = mp_object_size(req)
         try:

@@ -17,7 +17,7 @@ from swift.common.utils import public
 
 from swift3_multipart import mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, INITIATOR_SYSMETA
+    key_of, refuse_unsupported, INITIATOR_SYSMETA
 
 DEFAULT_MAX_UPLOADS = 1000
 HAS_CONTENT_TYPE_SYSMETA = sysmeta_header('object', 'has-content-type')
@@ -81,6 +81,7 @@ class UploadsController(Controller):
 
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
         """
+        refuse_unsupported(req)
         if len(req.object_name) > constraints.MAX_OBJECT_NAME_LENGTH:
             raise KeyTooLongError()
         if len(req.object_name) + mpu.PART_NAME_OVERHEAD > \

@@ -83,3 +83,34 @@ class TestErrors(BucketTestCase):
                                  self.s3.create_multipart_upload,
                                  Bucket=self.bucket, Key=key)
         self.assertIn('969', str(err))
+
+
+class TestRefused(BucketTestCase):
+    """Headers we cannot honour get an error, never silent acceptance.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+    """
+
+    def test_sse_c_refused(self):
+        key = b'k' * 32
+        self.assertS3Error('NotImplemented', 501,
+                           self.s3.create_multipart_upload,
+                           Bucket=self.bucket, Key='obj',
+                           SSECustomerAlgorithm='AES256', SSECustomerKey=key)
+        upload_id = self.create()
+        self.assertS3Error('NotImplemented', 501, self.s3.upload_part,
+                           Bucket=self.bucket, Key='obj', UploadId=upload_id,
+                           PartNumber=1, Body=b'x',
+                           SSECustomerAlgorithm='AES256', SSECustomerKey=key)
+        self.assertEqual(['obj/%s' % upload_id], self.segments())
+
+    def test_storage_class_and_lock(self):
+        self.assertS3Error('InvalidStorageClass', 400,
+                           self.s3.create_multipart_upload,
+                           Bucket=self.bucket, Key='obj',
+                           StorageClass='GLACIER')
+        self.assertS3Error('NotImplemented', 501,
+                           self.s3.create_multipart_upload,
+                           Bucket=self.bucket, Key='obj',
+                           ObjectLockLegalHoldStatus='ON')
+        self.assertEqual([], self.segments())

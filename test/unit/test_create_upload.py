@@ -72,3 +72,28 @@ class TestCreateMultipartUpload(MultipartTestCase):
     def test_create_needs_key(self):
         resp = self.call('POST', '/bucket?uploads')
         self.assertS3Error(resp, 400, 'InvalidRequest')
+
+    def test_create_refuses_what_it_cannot_honour(self):
+        for header, value in (
+                ('x-amz-server-side-encryption-customer-algorithm', 'AES256'),
+                ('x-amz-object-lock-mode', 'GOVERNANCE'),
+                ('x-amz-object-lock-legal-hold', 'ON'),
+                ('x-amz-tagging', 'a=b')):
+            self.swift.calls[:] = []
+            resp = self.call('POST', '/bucket/obj?uploads',
+                             headers={header: value})
+            self.assertS3Error(resp, 501, 'NotImplemented')
+            self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_create_storage_class(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+        """
+        resp = self.call('POST', '/bucket/obj?uploads',
+                         headers={'x-amz-storage-class': 'GLACIER'})
+        self.assertS3Error(resp, 400, 'InvalidStorageClass')
+        self.swift.register('HEAD', SEGMENTS, 204)
+        self.swift.register('PUT', MARKER, 201)
+        resp = self.call('POST', '/bucket/obj?uploads',
+                         headers={'x-amz-storage-class': 'STANDARD'})
+        self.assertEqual(200, resp.status_int)

@@ -74,3 +74,12 @@ class TestUploadPart(MultipartTestCase):
         resp = self.call('PUT', '/nobucket/obj?partNumber=1&uploadId=%s'
                          % UPLOAD_ID, body=b'a')
         self.assertS3Error(resp, 404, 'NoSuchBucket')
+
+    def test_sse_c_part_refused(self):
+        resp = self.call('PUT', '/bucket/obj?partNumber=1&uploadId=%s'
+                         % UPLOAD_ID, body=b'a', headers={
+                             'x-amz-server-side-encryption-customer-key':
+                             'a2V5'})
+        self.assertS3Error(resp, 501, 'NotImplemented')
+        self.assertIn(b'customer-provided keys', resp.body)
+        self.assertEqual(AUTH_CALLS, self.swift.calls)
