@@ -13,6 +13,7 @@ Nothing here talks to Swift.
 import binascii
 import hashlib
 import re
+from urllib.parse import quote, unquote
 
 # Upload ids are urlsafe base64 of a uuid4 string: 48 characters.
 UPLOAD_ID_LENGTH = 48
@@ -71,6 +72,29 @@ def valid_upload_id(upload_id):
     the segments container.
     """
     return bool(upload_id) and _UPLOAD_ID.match(upload_id) is not None
+
+
+MARKER_CONTENT_TYPE = 'application/directory'
+_INITIATOR_PARAM = 's3api_initiator'
+
+
+def marker_content_type(initiator):
+    """
+    The upload marker's content type. It carries who created the upload,
+    so that ListMultipartUploads finds it in the container listing (stock
+    s3api writes the bare type, and ignores the parameter).
+    """
+    return '%s;%s=%s' % (MARKER_CONTENT_TYPE, _INITIATOR_PARAM,
+                         quote(initiator, safe=''))
+
+
+def initiator_from_content_type(content_type):
+    """:returns: the initiator a marker's content type names, or None."""
+    for param in (content_type or '').split(';')[1:]:
+        name, _, value = param.strip().partition('=')
+        if name == _INITIATOR_PARAM and value:
+            return unquote(value)
+    return None
 
 
 def normalize_part_etag(etag):

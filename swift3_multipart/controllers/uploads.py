@@ -105,12 +105,12 @@ class UploadsController(Controller):
             req.headers[CONTENT_TYPE_SYSMETA] = content_type
         else:
             req.headers[HAS_CONTENT_TYPE_SYSMETA] = 'no'
-        req.headers['Content-Type'] = 'application/directory'
         req.headers.pop('Etag', None)
         req.headers.pop('Content-Md5', None)
 
         ensure_segments_container(req, self.app)
         req.headers[INITIATOR_SYSMETA] = req.user_id
+        req.headers['Content-Type'] = mpu.marker_content_type(req.user_id)
         req.get_response(
             self.app, 'PUT', segments_container(req),
             str_to_wsgi(mpu.marker_name(key_of(req), upload_id)), body='')
@@ -208,6 +208,8 @@ class UploadsController(Controller):
                     'key': key, 'upload_id': upload_id, 'sort': key,
                     'initiated': S3Timestamp.from_isoformat(
                         row['last_modified']).s3xmlformat,
-                    'initiator': req.user_id})
-        entries.sort(key=lambda e: e['sort'])
+                    'initiator': mpu.initiator_from_content_type(
+                        row.get('content_type')) or req.user_id})
+        # by key, then by initiation time
+        entries.sort(key=lambda e: (e['sort'], e.get('initiated', '')))
         return entries

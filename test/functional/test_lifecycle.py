@@ -9,7 +9,10 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
 
 import os
 
-from test.functional.base import BucketTestCase, MIB, aws_multipart_etag
+from swift.common.swob import Request
+
+from test.functional.base import BucketTestCase, MIB, aws_multipart_etag, \
+    client, saio
 
 
 class TestLifecycle(BucketTestCase):
@@ -114,3 +117,33 @@ class TestLifecycle(BucketTestCase):
                                               Delimiter='/')
         self.assertEqual([{'Prefix': 'a/'}], page['CommonPrefixes'])
         self.assertEqual(['b'], [u['Key'] for u in page['Uploads']])
+
+
+class TestInitiator(BucketTestCase):
+    """Initiator and Owner are who created the upload, not who asks.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
+    """
+
+    def test_initiator_is_creator(self):
+        ic = saio().internal_client()
+        account = saio().env()['accounts']['test:tester']
+        self.create('warmup')   # makes the segments container
+        for container in (self.bucket, self.bucket + '+segments'):
+            # ACL headers count only from an owner
+            resp = Request.blank(ic.make_path(account, container), environ={
+                'REQUEST_METHOD': 'POST', 'swift_owner': True}, headers={
+                'X-Container-Write': 'test:tester2',
+                'X-Container-Read': 'test:tester2'}).get_response(ic.app)
+            self.assertEqual(204, resp.status_int)
+        upload_id = self.create('theirs', s3=client('test:tester2'))
+        listed = self.s3.list_multipart_uploads(Bucket=self.bucket)
+        by_key = {u['Key']: u for u in listed['Uploads']}
+        self.assertEqual(upload_id, by_key['theirs']['UploadId'])
+        self.assertEqual('test:tester2', by_key['theirs']['Initiator']['ID'])
+        self.assertEqual('test:tester2', by_key['theirs']['Owner']['ID'])
+        self.assertEqual('test:tester', by_key['warmup']['Initiator']['ID'])
+        parts = self.s3.list_parts(Bucket=self.bucket, Key='theirs',
+                                   UploadId=upload_id)
+        self.assertEqual('test:tester2', parts['Initiator']['ID'])

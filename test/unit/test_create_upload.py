@@ -23,7 +23,9 @@ class TestCreateMultipartUpload(MultipartTestCase):
         self.assertEqual('obj', elem.find('./Key').text)
         self.assertEqual(UPLOAD_ID, elem.find('./UploadId').text)
         headers = self.swift.headers[-1]
-        self.assertEqual('application/directory', headers['Content-Type'])
+        # the marker's type carries the initiator, for ListMultipartUploads
+        self.assertEqual('application/directory;s3api_initiator=test%3Atester',
+                         headers['Content-Type'])
         self.assertEqual('yes', headers[
             'X-Object-Sysmeta-S3api-Has-Content-Type'])
         self.assertEqual('text/plain', headers[

@@ -95,6 +95,23 @@ class TestListUploads(MultipartTestCase):
         self.assertEqual([('sp%20ace', 'U5')], self.keys(elem))
         self.assertEqual('url', elem.find('./EncodingType').text)
 
+    def test_initiator_and_time_order(self):
+        rows = [row('k/U9'), row('k/U1'), row('j/U5')]
+        rows[0]['content_type'] = \
+            'application/directory;s3api_initiator=test%3Atester2'
+        rows[0]['last_modified'] = '2026-11-21T09:00:00.000000'
+        self.swift.register_listing(listing(), rows)
+        self.swift.register_listing(listing('j/U5'), [])
+        elem = self.list_uploads()
+        # by key, then by initiation time (U9 began first)
+        self.assertEqual([('j', 'U5'), ('k', 'U9'), ('k', 'U1')],
+                         self.keys(elem))
+        # who created each upload; stock markers say nothing: the caller
+        self.assertEqual(['test:tester', 'test:tester2', 'test:tester'], [
+            e.text for e in elem.findall('./Upload/Initiator/ID')])
+        self.assertEqual(['test:tester', 'test:tester2', 'test:tester'], [
+            e.text for e in elem.findall('./Upload/Owner/ID')])
+
     def test_bad_params(self):
         for query in ('&max-uploads=x', '&max-uploads=-1',
                       '&encoding-type=json'):

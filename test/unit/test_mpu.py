@@ -60,3 +60,16 @@ class TestEtags(unittest.TestCase):
         self.assertEqual((2, 4), mpu.first_too_small(
             [(1, 5), (2, 4), (3, 1)], 5))
         self.assertIsNone(mpu.first_too_small([(1, 0)], 5))
+
+
+class TestMarkerContentType(unittest.TestCase):
+    def test_round_trip(self):
+        for user in ('test:tester', 'tenant:us;er=x', 'caf\u00e9 user'):
+            ct = mpu.marker_content_type(user)
+            self.assertTrue(ct.startswith('application/directory;'))
+            self.assertEqual(user, mpu.initiator_from_content_type(ct))
+
+    def test_stock_marker(self):
+        for ct in ('application/directory', '', None,
+                   'application/directory;s3api_initiator='):
+            self.assertIsNone(mpu.initiator_from_content_type(ct))
