@@ -9,11 +9,13 @@ request up with :func:`controller_for`.
 
 from swift.common.middleware.s3api import controllers as upstream
 
+from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
 from swift3_multipart.controllers.uploads import UploadsController
 
 OVERRIDES = {
+    upstream.ObjectController: ObjectController,
     upstream.PartController: PartController,
     upstream.UploadController: UploadController,
     upstream.UploadsController: UploadsController,

@@ -159,3 +159,36 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
                               e_tag=etag_text)
         result.append((number, etag))
     return result
+
+
+def object_attributes(wanted, etag, size, parts, marker, max_parts):
+    """
+    GetObjectAttributesResponse, with the elements of ``wanted`` we have:
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
+
+    :param etag: the object's ETag, unquoted (as AWS answers it here).
+    :param parts: [(part number, size)] of a multipart object, else None.
+    """
+    root = Element('GetObjectAttributesResponse')
+    if 'ETag' in wanted:
+        SubElement(root, 'ETag').text = etag
+    if 'ObjectParts' in wanted and parts is not None:
+        after = [p for p in parts if p[0] > marker]
+        page = after[:max_parts]
+        elem = SubElement(root, 'ObjectParts')
+        SubElement(elem, 'IsTruncated').text = \
+            'true' if len(after) > max_parts else 'false'
+        SubElement(elem, 'MaxParts').text = str(max_parts)
+        SubElement(elem, 'NextPartNumberMarker').text = str(
+            page[-1][0] if page else marker)
+        SubElement(elem, 'PartNumberMarker').text = str(marker)
+        for number, part_size in page:
+            part = SubElement(elem, 'Part')
+            SubElement(part, 'PartNumber').text = str(number)
+            SubElement(part, 'Size').text = str(part_size)
+        SubElement(elem, 'PartsCount').text = str(len(parts))
+    if 'StorageClass' in wanted:
+        SubElement(root, 'StorageClass').text = 'STANDARD'
+    if 'ObjectSize' in wanted:
+        SubElement(root, 'ObjectSize').text = str(size)
+    return tostring(root)

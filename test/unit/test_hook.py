@@ -17,6 +17,7 @@ from swift.common.middleware.s3api.controllers.base import Controller
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
 
 from swift3_multipart import routing
+from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
 from swift3_multipart.controllers.uploads import UploadsController
@@ -33,10 +34,13 @@ ROUTES = [
     ('POST', '/bucket/obj?uploadId=X', UploadController),   # Complete
     ('DELETE', '/bucket/obj?uploadId=X', UploadController),  # Abort
     ('GET', '/bucket?uploads', UploadsController),          # ListUploads
-    # not multipart: upstream's
-    ('GET', '/bucket/obj?partNumber=1', upstream.ObjectController),
-    ('GET', '/bucket/obj', upstream.ObjectController),
+    # objects: our subclass of upstream's (GetObjectAttributes)
+    ('GET', '/bucket/obj?partNumber=1', ObjectController),
+    ('GET', '/bucket/obj?attributes', ObjectController),
+    ('GET', '/bucket/obj', ObjectController),
+    # not ours: upstream's
     ('GET', '/bucket', upstream.BucketController),
+    ('GET', '/bucket/obj?acl', upstream.AclController),
 ]
 
 

@@ -9,6 +9,7 @@ from swift.common.middleware.s3api import s3api, s3request
 from swift.common.registry import get_swift_info
 
 from swift3_multipart import middleware, routing
+from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
 from swift3_multipart.controllers.uploads import UploadsController
@@ -42,6 +43,7 @@ class TestImport(unittest.TestCase):
 class TestRouting(unittest.TestCase):
     def test_table_row_by_row(self):
         self.assertEqual({
+            upstream.ObjectController: ObjectController,
             upstream.PartController: PartController,
             upstream.UploadController: UploadController,
             upstream.UploadsController: UploadsController,
@@ -52,11 +54,14 @@ class TestRouting(unittest.TestCase):
             self.assertEqual(theirs.resource_type, ours.resource_type)
 
     def test_unmapped_untouched(self):
-        for cls in (upstream.ObjectController, upstream.BucketController,
-                    upstream.ServiceController, upstream.AclController):
+        for cls in (upstream.BucketController, upstream.ServiceController,
+                    upstream.AclController, upstream.LocationController,
+                    upstream.MultiObjectDeleteController):
             self.assertIs(cls, routing.controller_for(cls))
 
     def test_subclasses(self):
+        self.assertTrue(issubclass(ObjectController,
+                                   upstream.ObjectController))
         self.assertTrue(issubclass(PartController, upstream.ObjectController))
         self.assertTrue(issubclass(UploadController, upstream.Controller))
         self.assertTrue(issubclass(UploadsController, upstream.Controller))

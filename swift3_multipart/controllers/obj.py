@@ -1,0 +1,103 @@
+"""s3api's object controller, plus GetObjectAttributes (GET ?attributes).
+
+Stock s3api routes ``GET /bucket/key?attributes`` to a plain GET and answers
+200 with the whole object. We answer the attributes document:
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
+"""
+
+import json
+
+from swift.common.middleware.s3api.acl_handlers import ObjectAclHandler
+from swift.common.middleware.s3api.controllers import obj as upstream
+from swift.common.middleware.s3api.controllers.base import object_operation
+from swift.common.middleware.s3api.s3response import HTTPOk, \
+    InvalidArgument, NoSuchKey
+from swift.common.swob import normalize_etag
+from swift.common.utils import public, list_from_csv
+
+from swift3_multipart import mpu, xml
+
+ATTRIBUTES = ('ETag', 'Checksum', 'ObjectParts', 'StorageClass',
+              'ObjectSize')
+DEFAULT_MAX_PARTS = 1000
+
+
+def requested_attributes(req):
+    """The validated ``x-amz-object-attributes`` header, as a set."""
+    names = list_from_csv(req.headers.get('x-amz-object-attributes', ''))
+    if not names:
+        raise InvalidArgument(
+            'x-amz-object-attributes', '',
+            'The x-amz-object-attributes header specifying the attributes '
+            'to be retrieved is either missing or empty')
+    for name in names:
+        if name not in ATTRIBUTES:
+            raise InvalidArgument('x-amz-object-attributes', name,
+                                  'Invalid attribute name specified.')
+    return set(names)
+
+
+def header_int(req, name, default):
+    value = req.headers.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+        if number < 0:
+            raise ValueError
+    except ValueError:
+        raise InvalidArgument(name, value, 'Provided %s not an integer or '
+                              'within integer range' % name)
+    return number
+
+
+def manifest_parts(entries):
+    """
+    [(part number, size)] of a stored SLO manifest. Manifests of multipart
+    uploads name their segments ``.../<part number>``; for any other SLO the
+    position stands in.
+    """
+    parts = []
+    for index, entry in enumerate(entries):
+        name = entry['name']
+        number = mpu.part_number_of(name, name.rsplit('/', 1)[0] + '/')
+        parts.append((number or index + 1, entry['bytes']))
+    return parts
+
+
+class ObjectController(upstream.ObjectController):
+    """Object requests, as s3api, and GetObjectAttributes."""
+    acl_handler = ObjectAclHandler
+    resource_type = 'OBJECT'
+
+    @public
+    def GET(self, req):
+        if 'attributes' in req.params:
+            return self.get_attributes(req)
+        return super().GET(req)
+
+    @object_operation
+    def get_attributes(self, req):
+        wanted = requested_attributes(req)
+        max_parts = header_int(req, 'x-amz-max-parts', DEFAULT_MAX_PARTS)
+        marker = header_int(req, 'x-amz-part-number-marker', 0)
+        query = {}
+        if req.params.get('versionId') is not None:
+            query['version-id'] = req.params['versionId']
+        head = req.get_response(self.app, 'HEAD', query=query or None)
+        if 'x-amz-meta-deleted' in head.headers:
+            raise NoSuchKey(req.object_name)
+        parts = None
+        if 'ObjectParts' in wanted and head.is_slo:
+            # the manifest as stored: name, bytes... of each segment
+            query['multipart-manifest'] = 'get'
+            got = req.get_response(self.app, 'GET', query=query)
+            parts = manifest_parts(json.loads(got.body))
+        body = xml.object_attributes(
+            wanted, normalize_etag(head.headers.get('etag')),
+            int(head.headers['Content-Length']), parts, marker, max_parts)
+        headers = {'Last-Modified': head.headers.get('Last-Modified')}
+        if 'x-amz-version-id' in head.headers:
+            headers['x-amz-version-id'] = head.headers['x-amz-version-id']
+        return HTTPOk(body=body, content_type='application/xml',
+                      headers=headers)
