@@ -9,7 +9,7 @@ from urllib.parse import quote
 from swift.common.middleware.s3api.etree import Element, SubElement, \
     fromstring, tostring, XMLSyntaxError, DocumentInvalid
 from swift.common.middleware.s3api.s3response import MalformedXML, \
-    InvalidPart, InvalidPartOrder, InvalidPartArgument
+    InvalidPart, InvalidPartOrder, InvalidPartArgument, InvalidRequest
 
 from swift3_multipart import mpu
 
@@ -123,6 +123,8 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
     Parse a CompleteMultipartUpload body.
 
     :returns: a list of (part number, hex etag), strictly ascending.
+    :raises InvalidRequest: no body at all (AWS: "You must specify at least
+        one part").
     :raises MalformedXML: the body is not a CompleteMultipartUpload
         document with at least one Part.
     :raises InvalidArgument: a part number outside 1..max_part_number.
@@ -130,7 +132,7 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
     :raises InvalidPart: an ETag that cannot be a part's MD5.
     """
     if not body:
-        raise MalformedXML()
+        raise InvalidRequest(msg='You must specify at least one part')
     try:
         root = fromstring(body, 'CompleteMultipartUpload', logger)
     except (XMLSyntaxError, DocumentInvalid):

@@ -66,10 +66,16 @@ def head_marker(req, app, upload_id):
     if not mpu.valid_upload_id(upload_id):
         raise NoSuchUpload(upload_id=upload_id)
     obj = str_to_wsgi(mpu.marker_name(key_of(req), upload_id))
+    # s3api turns a copy source's ?versionId= into a version-id query on
+    # every backend request of an UploadPartCopy: not the marker's
+    copy_source = req.headers.pop('X-Amz-Copy-Source', None)
     try:
         return req.get_response(app, 'HEAD', segments_container(req), obj)
     except NoSuchKey:
         raise NoSuchUpload(upload_id=upload_id)
+    finally:
+        if copy_source is not None:
+            req.headers['X-Amz-Copy-Source'] = copy_source
 
 
 def completed_manifest(req, app, upload_id):

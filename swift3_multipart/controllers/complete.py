@@ -277,8 +277,29 @@ class Completion(object):
             ': '.join(err) for err in errors) or status)
 
 
+def location(req):
+    """
+    The Location of the completed object: the URL the client used. boto
+    with SigV4 sends the port twice in Host ('host:8080:8080'); keep one,
+    as stock s3api does, so that the document stays valid.
+    """
+    host = req.environ.get('HTTP_HOST') or '%s:%s' % (
+        req.environ['SERVER_NAME'], req.environ['SERVER_PORT'])
+    if host.startswith('['):    # an IPv6 literal
+        name, _, ports = host.partition(']')
+        name += ']'
+    else:
+        name, _, ports = host.partition(':')
+    port = ports.lstrip(':').split(':', 1)[0]
+    scheme = req.environ.get('wsgi.url_scheme', 'http')
+    if (scheme, port) in (('http', '80'), ('https', '443')):
+        port = ''
+    return '%s://%s%s%s' % (scheme, name, ':' + port if port else '',
+                            req.path)
+
+
 def complete_result(req, s3_etag, xml_declaration=True):
     """The CompleteMultipartUploadResult document."""
     return xml.complete_result(
-        req.host_url + req.path, req.container_name, key_of(req), s3_etag,
+        location(req), req.container_name, key_of(req), s3_etag,
         xml_declaration)

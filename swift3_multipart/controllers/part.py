@@ -6,7 +6,6 @@ from swift.common.middleware.s3api.controllers.base import \
 from swift.common.middleware.s3api.controllers.obj import ObjectController
 from swift.common.middleware.s3api.s3response import InvalidArgument
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
-from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import Range, str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
@@ -14,13 +13,15 @@ from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
     key_of, head_marker, refuse_unsupported
 
-# Metadata of a copy source that must not stick to a part.
+# Metadata of a copy source that must not stick to a part. (Not the
+# container-update override of the listing's etag: Swift's copy middleware
+# drops it whenever it does not copy the source's etag, and an empty value
+# here would list the part with an empty ETag.)
 COPY_SOURCE_CLEARED = (
     sysmeta_header('object', 'etag'),
     'X-Object-Sysmeta-Swift3-Etag',  # written by the old swift3
     'X-Object-Sysmeta-Slo-Etag',
     'X-Object-Sysmeta-Slo-Size',
-    get_container_update_override_key('etag'),
 )
 
 

@@ -138,9 +138,12 @@ class UploadsController(Controller):
         max_uploads = req.get_validated_param(
             'max-uploads', DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS)
 
-        entries = self._collect(req, prefix or '', delimiter, key_marker,
-                                upload_id_marker if key_marker else '',
-                                max_uploads)
+        if max_uploads:
+            entries = self._collect(
+                req, prefix or '', delimiter, key_marker,
+                upload_id_marker if key_marker else '', max_uploads)
+        else:
+            entries = []   # an empty page, not truncated: nothing to resume
         truncated = len(entries) > max_uploads
         entries = entries[:max_uploads]
         next_key = next_upload_id = ''

@@ -8,6 +8,10 @@ one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
   ``[filter:s3api] use = egg:swift3_multipart#s3api``;
 * the ``stock`` proxy on base port + 1, with Swift's own ``egg:swift#s3api``
   and otherwise the same pipeline, over the same backend, for cross checks;
+* opt-in (``proxies=('ours', 'stock', 'raw')``), the ``raw`` proxy on base
+  port + 2: the same pipeline without s3api and without auth, so Swift
+  authorizes everything (``/v1/AUTH_test/...`` with no token); for
+  benchmarks only;
 * one account, one container and one object server serving all devices;
 * memcached, only if a ``memcached`` binary is on PATH (else the pipelines
   have no ``cache`` filter).
@@ -66,7 +70,9 @@ class Saio(object):
     :param replicas: replica count of the rings (devices: max(2, n + 1))
     :param s3api_options: dict of extra ``[filter:s3api]`` options of both
         proxies, e.g. ``{'min_segment_size': 1024}``
-    :param proxies: which proxies to run, some of ``('ours', 'stock')``
+    :param proxies: which proxies to run, some of
+        ``('ours', 'stock', 'raw')``; ``raw`` (no s3api, no auth) is for
+        benchmarks
     :param timeout: seconds to wait for the servers to be ready
     """
 
@@ -270,7 +276,8 @@ class Saio(object):
         return stopped
 
     def restart_proxy(self, name):
-        """Restart one proxy (``'ours'`` or ``'stock'``) with a fresh config.
+        """Restart one proxy (``'ours'``, ``'stock'``, ``'raw'``) with a
+        fresh config.
 
         Change ``saio.config.extra_s3api_options`` first to try other
         options; the other proxy keeps running with its config.
@@ -319,6 +326,11 @@ class Saio(object):
         return self._endpoint('stock')
 
     @property
+    def raw_endpoint(self):
+        """URL of the ``raw`` proxy (no s3api, no auth; None if not run)."""
+        return self._endpoint('raw')
+
+    @property
     def internal_client_conf(self):
         return self.config.internal_client_conf_path
 
@@ -330,10 +342,11 @@ class Saio(object):
     def env(self):
         """Everything a client needs, as a dict.
 
-        Keys: ``endpoint`` and ``stock_endpoint`` (None for a proxy not
-        run), ``region``, ``access_key``/``secret_key`` (test:tester),
-        ``users`` ({access key: secret}), ``user_groups``, ``accounts``
-        ({access key: 'AUTH_...'}), ``auth_url`` (tempauth v1.0),
+        Keys: ``endpoint``, ``stock_endpoint`` and ``raw_endpoint`` (None
+        for a proxy not run), ``region``, ``access_key``/``secret_key``
+        (test:tester), ``users`` ({access key: secret}), ``user_groups``,
+        ``accounts`` ({access key: 'AUTH_...'}), ``auth_url`` (tempauth
+        v1.0),
         ``state_dir``, ``internal_client_conf``, ``proxy_log`` (of
         ``ours``), ``proxy_logs`` ({proxy: path}), ``log_dir``, ``data_dir``,
         ``memcache`` (host:port or None), ``replicas``, ``s3api_options``.
@@ -343,6 +356,7 @@ class Saio(object):
         return {
             'endpoint': self.endpoint,
             'stock_endpoint': self.stock_endpoint,
+            'raw_endpoint': self.raw_endpoint,
             'region': REGION,
             'access_key': access_key(*USERS[0][:2]),
             'secret_key': USERS[0][2],

@@ -4,10 +4,10 @@ Usage::
 
     swift3-multipart-saio start [--port 18080] [--replicas 1]
                                 [--s3api-option KEY=VALUE ...]
-                                [--no-stock | --proxies ours,stock]
+                                [--no-stock | --proxies ours,stock[,raw]]
                                 [--defaults]
     swift3-multipart-saio stop | status | env | wipe
-    swift3-multipart-saio restart-proxy ours|stock
+    swift3-multipart-saio restart-proxy ours|stock|raw
 
 Every subcommand takes ``--state-dir`` (default ``$SWIFT3_MULTIPART_SAIO_DIR``
 or ``~/.swift3-multipart-saio``). ``start`` saves its settings in the state
@@ -22,7 +22,7 @@ import shlex
 import sys
 
 from swift3_multipart.saio import Saio, SaioError
-from swift3_multipart.saio.config import PROXY_NAMES, USERS, parse_option
+from swift3_multipart.saio.config import PROXY_KINDS, USERS, parse_option
 
 STATE_DIR_ENV = 'SWIFT3_MULTIPART_SAIO_DIR'
 DEFAULT_STATE_DIR = '~/.swift3-multipart-saio'
@@ -42,9 +42,9 @@ def _option(text):
 
 def _proxies(text):
     names = [n.strip() for n in text.split(',') if n.strip()]
-    if not names or set(names) - set(PROXY_NAMES):
+    if not names or set(names) - set(PROXY_KINDS):
         raise argparse.ArgumentTypeError(
-            'expected a comma-separated list of %s' % ', '.join(PROXY_NAMES))
+            'expected a comma-separated list of %s' % ', '.join(PROXY_KINDS))
     return names
 
 
@@ -75,7 +75,9 @@ def make_parser():
     which.add_argument('--no-stock', action='store_const', dest='proxies',
                        const=['ours'], help='do not run the stock proxy')
     which.add_argument('--proxies', type=_proxies, dest='proxies',
-                       help='proxies to run: ours,stock (default) or one')
+                       help='proxies to run: ours,stock (default), one of '
+                            'them, and raw (no s3api, no auth: for '
+                            'benchmarks, base port + 2)')
     start.add_argument('--defaults', action='store_true',
                        help='ignore the settings of the last start')
     sub.add_parser('stop', parents=[common], help='stop all servers')
@@ -86,7 +88,7 @@ def make_parser():
                    help='remove all stored data (when stopped)')
     restart = sub.add_parser('restart-proxy', parents=[common],
                              help='restart one proxy')
-    restart.add_argument('proxy', choices=PROXY_NAMES)
+    restart.add_argument('proxy', choices=PROXY_KINDS)
     return parser
 
 
@@ -109,6 +111,9 @@ def print_start(saio, out):
     print('  endpoint (ours):  %s' % (env['endpoint'] or '-'), file=out)
     print('  endpoint (stock): %s' % (env['stock_endpoint'] or '-'),
           file=out)
+    if env['raw_endpoint']:
+        print('  endpoint (raw):   %s/v1/AUTH_test (Swift, no auth)'
+              % env['raw_endpoint'], file=out)
     print('  region:           %s' % env['region'], file=out)
     print('  memcached:        %s' % (
         env['memcache'] or 'none on PATH, no cache filter'), file=out)

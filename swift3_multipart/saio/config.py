@@ -8,6 +8,7 @@ Everything a SAIO needs lives in one *state directory*::
     object.ring.gz (+ .builder)
     proxy-server-ours.conf           s3api = egg:swift3_multipart#s3api
     proxy-server-stock.conf          s3api = egg:swift#s3api
+    proxy-server-raw.conf            no s3api, no auth (opt-in, benchmarks)
     account-server.conf, container-server.conf, object-server.conf
     internal-client.conf             for swift's InternalClient
     logs/, run/                      log files and pid files
@@ -28,7 +29,13 @@ import re
 import uuid
 from configparser import ConfigParser
 
+# the proxies a SAIO runs by default
 PROXY_NAMES = ('ours', 'stock')
+# Opt-in: the same pipeline without s3api and without any auth filter, so
+# Swift authorizes every request. For benchmarks (the raw Swift PUT a part
+# upload is measured against): it listens on 127.0.0.1 only, as all others.
+RAW_PROXY = 'raw'
+PROXY_KINDS = PROXY_NAMES + (RAW_PROXY,)
 S3API_USES = {
     'ours': 'egg:swift3_multipart#s3api',
     'stock': 'egg:swift#s3api',
@@ -37,8 +44,8 @@ BACKEND_KINDS = ('account', 'container', 'object')
 DEFAULT_BASE_PORT = 18080
 MAX_PORT = 32767
 # offsets from the base port; proxies first, backends and memcached above
-PORT_OFFSETS = {'ours': 0, 'stock': 1, 'object': 10, 'container': 11,
-                'account': 12, 'memcached': 19}
+PORT_OFFSETS = {'ours': 0, 'stock': 1, 'raw': 2, 'object': 10,
+                'container': 11, 'account': 12, 'memcached': 19}
 REGION = 'us-east-1'
 PART_POWER = 8
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
@@ -65,6 +72,8 @@ PROXY_PIPELINE = (
     'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache',
     'listing_formats', 's3api', 'tempauth', 'copy', 'slo', 'dlo',
     'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server')
+# what the raw proxy leaves out of PROXY_PIPELINE
+S3_AND_AUTH = ('s3api', 'tempauth')
 INTERNAL_CLIENT_PIPELINE = (
     'catch_errors', 'proxy-logging', 'cache', 'proxy-server')
 _OPTION_NAME = re.compile(r'^[a-z][a-z0-9_]*$')
@@ -146,7 +155,7 @@ class SaioConfig(object):
     :param base_port: port of the ``ours`` proxy; others are offsets from it
     :param replicas: replica count of all three rings
     :param s3api_options: extra ``[filter:s3api]`` options of both proxies
-    :param proxies: which of :data:`PROXY_NAMES` to run
+    :param proxies: which of :data:`PROXY_KINDS` to run
     :param memcache_port: port of our memcached, or None to run without
         the ``cache`` filter
     :param data_dir: devices directory (default: :func:`default_data_dir`)
@@ -161,9 +170,9 @@ class SaioConfig(object):
         if self.replicas < 1:
             raise ValueError('replicas must be at least 1')
         self.proxies = tuple(proxies)
-        unknown = set(self.proxies) - set(PROXY_NAMES)
+        unknown = set(self.proxies) - set(PROXY_KINDS)
         if unknown or not self.proxies:
-            raise ValueError('proxies must be some of %s' % (PROXY_NAMES,))
+            raise ValueError('proxies must be some of %s' % (PROXY_KINDS,))
         self.extra_s3api_options = check_options(s3api_options)
         self.memcache_port = memcache_port
         self.data_dir = data_dir or default_data_dir(self.state_dir)
@@ -177,7 +186,8 @@ class SaioConfig(object):
     # --- names and numbers ---------------------------------------------
 
     def port(self, name):
-        """Port of a proxy (``ours``/``stock``), backend or memcached."""
+        """Port of a proxy (``ours``/``stock``/``raw``), backend or
+        memcached."""
         return self.base_port + PORT_OFFSETS[name]
 
     @property
@@ -253,20 +263,20 @@ class SaioConfig(object):
         ])
 
     def proxy_sections(self, name):
-        """Sections of a proxy's config, as (section, [(key, value)])."""
-        if name not in PROXY_NAMES:
+        """Sections of a proxy's config, as (section, [(key, value)]).
+
+        The ``raw`` proxy has neither ``s3api`` nor ``tempauth``.
+        """
+        if name not in PROXY_KINDS:
             raise ValueError('unknown proxy %r' % (name,))
-        s3api = [('use', S3API_USES[name])]
-        s3api.extend(sorted(self.s3api_options.items()))
-        users = [('user_%s_%s' % (account, user),
-                  ('%s %s' % (password, groups)).strip())
-                 for account, user, password, groups in USERS]
+        pipeline = self.pipeline(PROXY_PIPELINE)
+        if name == RAW_PROXY:
+            pipeline = [n for n in pipeline if n not in S3_AND_AUTH]
         default = self._default_section(self.port(name), 'proxy-' + name)
         default[1].append(('expose_info', 'true'))
         sections = [
             default,
-            ('pipeline:main',
-             [('pipeline', ' '.join(self.pipeline(PROXY_PIPELINE)))]),
+            ('pipeline:main', [('pipeline', ' '.join(pipeline))]),
             ('app:proxy-server', [('use', 'egg:swift#proxy'),
                                   ('allow_account_management', 'true'),
                                   ('account_autocreate', 'true')]),
@@ -275,8 +285,18 @@ class SaioConfig(object):
             ('filter:healthcheck', [('use', 'egg:swift#healthcheck')]),
             ('filter:proxy-logging', [('use', 'egg:swift#proxy_logging')]),
             ('filter:listing_formats', [('use', 'egg:swift#listing_formats')]),
-            ('filter:s3api', s3api),
-            ('filter:tempauth', [('use', 'egg:swift#tempauth')] + users),
+        ]
+        if name != RAW_PROXY:
+            s3api = [('use', S3API_USES[name])]
+            s3api.extend(sorted(self.s3api_options.items()))
+            users = [('user_%s_%s' % (account, user),
+                      ('%s %s' % (password, groups)).strip())
+                     for account, user, password, groups in USERS]
+            sections.extend([
+                ('filter:s3api', s3api),
+                ('filter:tempauth', [('use', 'egg:swift#tempauth')] + users),
+            ])
+        sections.extend([
             ('filter:copy', [('use', 'egg:swift#copy')]),
             ('filter:slo', [('use', 'egg:swift#slo'),
                             ('max_manifest_segments',
@@ -291,7 +311,7 @@ class SaioConfig(object):
                 ('allow_versioned_writes', 'true'),
                 ('allow_object_versioning', 'true')]),
             ('filter:symlink', [('use', 'egg:swift#symlink')]),
-        ]
+        ])
         if self.memcache_servers is not None:
             sections.append(('filter:cache', [
                 ('use', 'egg:swift#memcache'),

@@ -63,7 +63,11 @@ class TestErrors(BucketTestCase):
     def test_malformed_complete_bodies(self):
         self.upload(self.upload_id, 1, b'x')
         path = '/%s/obj?uploadId=%s' % (self.bucket, self.upload_id)
-        for body in (b'', b'<not xml', b'<CompleteMultipartUpload/>',
+        status, _, resp_body = raw_request('POST', path, b'')
+        self.assertEqual(400, status, resp_body)
+        # AWS (and stock s3api) for no body at all
+        self.assertIn(b'<Code>InvalidRequest</Code>', resp_body)
+        for body in (b'<not xml', b'<CompleteMultipartUpload/>',
                      b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">'
                      b']><CompleteMultipartUpload><Part><PartNumber>1'
                      b'</PartNumber><ETag>&a;</ETag></Part>'

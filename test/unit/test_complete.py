@@ -8,6 +8,7 @@ from swift.common.middleware.s3api.etree import fromstring
 
 from swift3_multipart import mpu
 from swift3_multipart.controllers.upload import UploadController
+from test.unit.helpers import s3_request
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
     UPLOAD_ID, listing_page, part_row, part_path
 
@@ -144,7 +145,7 @@ class TestComplete(MultipartTestCase):
 
     def test_malformed_xml(self):
         self.register_marker()
-        for body in (b'', b'not xml', b'<CompleteMultipartUpload/>',
+        for body in (b'not xml', b'<CompleteMultipartUpload/>',
                      b'<CompleteMultipartUpload><Part><PartNumber>1'
                      b'</PartNumber></Part></CompleteMultipartUpload>',
                      b'<Other><Part><PartNumber>1</PartNumber><ETag>x</ETag>'
@@ -158,6 +159,32 @@ class TestComplete(MultipartTestCase):
                              body=body)
             self.assertS3Error(resp, 400, 'MalformedXML')
         self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+
+    def test_no_body(self):
+        """AWS (and stock s3api): "You must specify at least one part"."""
+        self.register_marker()
+        resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertS3Error(resp, 400, 'InvalidRequest')
+        self.assertIn(b'at least one part', resp.body)
+
+    def test_location(self):
+        self.register_marker()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        for host, scheme, expected in (
+                ('h:8080', 'http', 'http://h:8080/bucket/obj'),
+                ('h:8080:8080', 'http', 'http://h:8080/bucket/obj'),
+                ('h:443', 'https', 'https://h/bucket/obj'),
+                ('[::1]:8080:8080', 'http', 'http://[::1]:8080/bucket/obj'),
+                ('h', 'http', 'http://h/bucket/obj')):
+            req = s3_request('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                             complete_xml([(1, ETAGS[1]), (2, ETAGS[2])]),
+                             {'Host': host})
+            req.environ['wsgi.url_scheme'] = scheme
+            resp = req.get_response(self.app)
+            self.assertEqual(expected, fromstring(
+                resp.body, 'CompleteMultipartUploadResult').find(
+                    './Location').text)
 
     def test_bad_part_numbers(self):
         self.register_marker()
