@@ -11,8 +11,8 @@ from configparser import ConfigParser
 
 from swift3_multipart.saio import Saio, cli
 from swift3_multipart.saio.config import (
-    BACKEND_KINDS, MAX_PORT, PORT_OFFSETS, PROXY_NAMES, SaioConfig,
-    default_data_dir, parse_option)
+    BACKEND_KINDS, MAX_PORT, PORT_OFFSETS, PROXY_KINDS, PROXY_NAMES,
+    SaioConfig, default_data_dir, parse_option)
 
 
 def parse(text):
@@ -173,6 +173,62 @@ class TestProxyConf(TempDirTestCase):
         parser = parse(self.make_config().proxy_conf('stock'))
         self.assertEqual(parser.get('filter:versioned_writes',
                                     'allow_object_versioning'), 'true')
+
+
+class TestRawProxy(TempDirTestCase):
+    """The opt-in ``raw`` proxy: Swift without s3api and auth."""
+
+    def test_not_run_by_default(self):
+        self.assertNotIn('raw', PROXY_NAMES)
+        self.assertEqual(self.make_config().proxies, ('ours', 'stock'))
+        with self.assertRaises(ValueError):
+            self.make_config(proxies=('ours', 'nginx'))
+
+    def test_pipeline_without_s3api_and_auth(self):
+        conf = self.make_config(proxies=PROXY_KINDS, base_port=20000,
+                                memcache_port=12345)
+        raw = parse(conf.proxy_conf('raw'))
+        ours = parse(conf.proxy_conf('ours'))
+        self.assertEqual(
+            raw.get('pipeline:main', 'pipeline').split(),
+            [n for n in ours.get('pipeline:main', 'pipeline').split()
+             if n not in ('s3api', 'tempauth')])
+        self.assertFalse(raw.has_section('filter:s3api'))
+        self.assertFalse(raw.has_section('filter:tempauth'))
+        self.assertEqual(set(raw.sections()), set(ours.sections()) - {
+            'filter:s3api', 'filter:tempauth'})
+        for section in set(raw.sections()) - {'pipeline:main'}:
+            # the other sections as the ours proxy has them
+            self.assertEqual(
+                {k: v for k, v in raw.items(section, raw=True)
+                 if k not in raw.defaults()},
+                {k: v for k, v in ours.items(section, raw=True)
+                 if k not in ours.defaults()}, section)
+        default = raw.defaults()
+        self.assertEqual(default['bind_ip'], '127.0.0.1')
+        self.assertEqual(default['bind_port'], '20002')
+        self.assertEqual(default['log_name'], 'proxy-raw')
+
+    def test_written_and_in_env(self):
+        conf = self.make_config(proxies=PROXY_KINDS)
+        conf.write()
+        self.assertTrue(os.path.isfile(conf.proxy_conf_path('raw')))
+        saio = Saio(self.state_dir, base_port=23000, proxies=PROXY_KINDS)
+        env = saio.env()
+        self.assertEqual(env['raw_endpoint'], 'http://127.0.0.1:23002')
+        self.assertEqual(env['endpoint'], 'http://127.0.0.1:23000')
+        self.assertIn('raw', env['proxy_logs'])
+        self.assertIn('proxy-raw', saio.status())
+        self.assertIsNone(Saio(self.state_dir).env()['raw_endpoint'])
+
+    def test_cli(self):
+        args = cli.make_parser().parse_args(
+            ['start', '--proxies', 'ours,stock,raw'])
+        self.assertEqual(args.proxies, ['ours', 'stock', 'raw'])
+        args = cli.make_parser().parse_args(['restart-proxy', 'raw'])
+        self.assertEqual(args.proxy, 'raw')
+        with self.assertRaises(SystemExit):
+            cli.make_parser().parse_args(['start', '--proxies', 'ours,x'])
 
 
 class TestOtherFiles(TempDirTestCase):
