@@ -23,9 +23,16 @@ setup(
             'pytest',
             'coverage',
             'flake8',
-            'boto3',
-            'awscrt',
-            'awscli',
+            # the S3 clients test/functional/test_clients.py runs, pinned so
+            # that a failure is ours, not a new client's (rclone: Debian's)
+            'boto3==1.44.5',
+            'awscrt==0.38.1',
+            'awscli==1.46.2',
+            'apache-libcloud==3.9.1',
+            's3cmd==2.4.0',
+            'minio==7.2.20',
+            # test/functional/test_fuzz.py
+            'hypothesis==6.170.15',
         ],
     },
     entry_points={
