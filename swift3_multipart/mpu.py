@@ -76,6 +76,21 @@ def valid_upload_id(upload_id):
 
 MARKER_CONTENT_TYPE = 'application/directory'
 _INITIATOR_PARAM = 's3api_initiator'
+_CHECKSUM_PARAM = 's3api_checksum'
+
+
+def with_param(content_type, name, value):
+    """``content_type`` with one more parameter, its value URL-quoted."""
+    return '%s;%s=%s' % (content_type, name, quote(value, safe=''))
+
+
+def param_of(content_type, name):
+    """:returns: the unquoted value of a content-type parameter, or None."""
+    for param in (content_type or '').split(';')[1:]:
+        key, _, value = param.strip().partition('=')
+        if key == name and value:
+            return unquote(value)
+    return None
 
 
 def marker_content_type(initiator):
@@ -84,17 +99,32 @@ def marker_content_type(initiator):
     so that ListMultipartUploads finds it in the container listing (stock
     s3api writes the bare type, and ignores the parameter).
     """
-    return '%s;%s=%s' % (MARKER_CONTENT_TYPE, _INITIATOR_PARAM,
-                         quote(initiator, safe=''))
+    return with_param(MARKER_CONTENT_TYPE, _INITIATOR_PARAM, initiator)
 
 
 def initiator_from_content_type(content_type):
     """:returns: the initiator a marker's content type names, or None."""
-    for param in (content_type or '').split(';')[1:]:
-        name, _, value = param.strip().partition('=')
-        if name == _INITIATOR_PARAM and value:
-            return unquote(value)
-    return None
+    return param_of(content_type, _INITIATOR_PARAM)
+
+
+def part_content_type(content_type, algorithm, value):
+    """
+    What a part's container listing row says as its content type: its own
+    type plus its checksum, so that ListParts and Complete read checksums
+    from the listing, with no HEAD per part.
+    """
+    return with_param(content_type, _CHECKSUM_PARAM,
+                      '%s:%s' % (algorithm, value))
+
+
+def checksum_from_content_type(content_type):
+    """:returns: (algorithm, base64 value) of a part's listing row, or
+    None."""
+    found = param_of(content_type, _CHECKSUM_PARAM)
+    if not found or ':' not in found:
+        return None
+    algorithm, _, value = found.partition(':')
+    return algorithm, value
 
 
 def normalize_part_etag(etag):

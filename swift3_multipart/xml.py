@@ -34,14 +34,16 @@ def initiate_result(bucket, key, upload_id):
 
 
 def list_parts_result(bucket, key, upload_id, initiator, parts, marker,
-                      next_marker, max_parts, truncated, encoding_type):
+                      next_marker, max_parts, truncated, encoding_type,
+                      checksum=(None, None)):
     """
     ListPartsResult, elements in the order of AWS's example response (and
     s3api's schema):
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
 
     :param parts: dicts with part_number, last_modified (S3 xml format),
-        etag (hex) and size.
+        etag (hex), size and checksum ((algorithm, base64) or None).
+    :param checksum: (algorithm, type) the upload declared, or Nones.
     """
     root = Element('ListPartsResult')
     SubElement(root, 'Bucket').text = bucket
@@ -62,7 +64,18 @@ def list_parts_result(bucket, key, upload_id, initiator, parts, marker,
         SubElement(elem, 'LastModified').text = part['last_modified']
         SubElement(elem, 'ETag').text = '"%s"' % part['etag']
         SubElement(elem, 'Size').text = str(part['size'])
+        if part.get('checksum'):
+            algorithm, value = part['checksum']
+            SubElement(elem, 'Checksum' + algorithm).text = value
+    _checksum_declaration(root, checksum)
     return tostring(root)
+
+
+def _checksum_declaration(parent, checksum):
+    algorithm, checksum_type = checksum
+    if algorithm:
+        SubElement(parent, 'ChecksumAlgorithm').text = algorithm
+        SubElement(parent, 'ChecksumType').text = checksum_type
 
 
 def list_uploads_result(bucket, uploads, prefixes, params):
@@ -108,13 +121,22 @@ def list_uploads_result(bucket, uploads, prefixes, params):
     return tostring(root)
 
 
-def complete_result(location, bucket, key, s3_etag, xml_declaration=True):
-    """CompleteMultipartUploadResult."""
+def complete_result(location, bucket, key, s3_etag, xml_declaration=True,
+                    checksum=None):
+    """
+    CompleteMultipartUploadResult.
+
+    :param checksum: (algorithm, type, value) of the object, or None.
+    """
     root = Element('CompleteMultipartUploadResult')
     SubElement(root, 'Location').text = location
     SubElement(root, 'Bucket').text = bucket
     SubElement(root, 'Key').text = key
     SubElement(root, 'ETag').text = '"%s"' % s3_etag
+    if checksum:
+        algorithm, checksum_type, value = checksum
+        SubElement(root, 'Checksum' + algorithm).text = value
+        SubElement(root, 'ChecksumType').text = checksum_type
     return tostring(root, xml_declaration=xml_declaration)
 
 
@@ -122,7 +144,8 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
     """
     Parse a CompleteMultipartUpload body.
 
-    :returns: a list of (part number, hex etag), strictly ascending.
+    :returns: a list of (part number, hex etag, {algorithm: base64}),
+        strictly ascending.
     :raises InvalidRequest: no body at all (AWS: "You must specify at least
         one part").
     :raises MalformedXML: the body is not a CompleteMultipartUpload
@@ -150,30 +173,40 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
             raise MalformedXML()
         if not 1 <= number <= max_part_number:
             raise InvalidPartArgument(max_part_number, number)
-        parts.append((number, elem.find('./ETag').text))
-    if not mpu.check_part_order([number for number, _ in parts]):
+        sums = {child.tag[len('Checksum'):]: (child.text or '').strip()
+                for child in elem.iterchildren()
+                if child.tag.startswith('Checksum')}
+        parts.append((number, elem.find('./ETag').text, sums))
+    if not mpu.check_part_order([number for number, _, _ in parts]):
         raise InvalidPartOrder(upload_id=upload_id)
     result = []
-    for number, etag_text in parts:
+    for number, etag_text, sums in parts:
         etag = mpu.normalize_part_etag(etag_text)
         if etag is None:
             raise InvalidPart(upload_id=upload_id, part_number=number,
                               e_tag=etag_text)
-        result.append((number, etag))
+        result.append((number, etag, sums))
     return result
 
 
-def object_attributes(wanted, etag, size, parts, marker, max_parts):
+def object_attributes(wanted, etag, size, parts, marker, max_parts,
+                      checksum=None):
     """
     GetObjectAttributesResponse, with the elements of ``wanted`` we have:
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
 
     :param etag: the object's ETag, unquoted (as AWS answers it here).
     :param parts: [(part number, size)] of a multipart object, else None.
+    :param checksum: (algorithm, type, value) of the object, or None.
     """
     root = Element('GetObjectAttributesResponse')
     if 'ETag' in wanted:
         SubElement(root, 'ETag').text = etag
+    if 'Checksum' in wanted and checksum:
+        algorithm, checksum_type, value = checksum
+        elem = SubElement(root, 'Checksum')
+        SubElement(elem, 'Checksum' + algorithm).text = value
+        SubElement(elem, 'ChecksumType').text = checksum_type
     if 'ObjectParts' in wanted and parts is not None:
         after = [p for p in parts if p[0] > marker]
         page = after[:max_parts]

@@ -20,6 +20,20 @@ S3_ETAG_SYSMETA = sysmeta_header('object', 'etag')
 # Who created the upload (ours; stock s3api ignores it): ListParts answers
 # it as Initiator and Owner whoever asks.
 INITIATOR_SYSMETA = sysmeta_header('object', 'upload-initiator')
+# What Create declared of checksums (on the marker), and the checksum of a
+# part or of the completed object
+CHECKSUM_ALGORITHM_SYSMETA = sysmeta_header('object', 'checksum-algorithm')
+CHECKSUM_TYPE_SYSMETA = sysmeta_header('object', 'checksum-type')
+
+
+def checksum_sysmeta(algorithm):
+    return sysmeta_header('object', 'checksum-' + algorithm.lower())
+
+
+def declared_checksum(marker_resp):
+    """:returns: (algorithm, type) Create declared, or (None, None)."""
+    return (marker_resp.sysmeta_headers.get(CHECKSUM_ALGORITHM_SYSMETA),
+            marker_resp.sysmeta_headers.get(CHECKSUM_TYPE_SYSMETA))
 
 
 # Headers asking for what we cannot do. Ignoring them would store data in a
@@ -134,6 +148,9 @@ def list_parts(req, app, upload_id):
                     row['last_modified']).s3xmlformat,
                 # what an SLO manifest records of a segment
                 'content_type': row['content_type'].split(';', 1)[0],
+                # (algorithm, base64) if the part came with a checksum
+                'checksum': mpu.checksum_from_content_type(
+                    row['content_type']),
                 'slo_last_modified': slo_last_modified(
                     row['last_modified']),
             }

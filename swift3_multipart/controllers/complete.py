@@ -16,13 +16,14 @@ from datetime import datetime, timezone
 
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     EntityTooSmall, InvalidPart, InvalidRequest, NoSuchKey, \
-    PreconditionFailed, ServiceUnavailable, AccessDenied
+    PreconditionFailed, ServiceUnavailable, AccessDenied, BadDigest
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
-from swift3_multipart import manifest, mpu, xml
+from swift3_multipart import checksums, manifest, mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, list_parts, UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA
+    key_of, list_parts, declared_checksum, checksum_sysmeta, \
+    UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA, CHECKSUM_TYPE_SYSMETA
 from swift3_multipart.controllers.uploads import HAS_CONTENT_TYPE_SYSMETA, \
     CONTENT_TYPE_SYSMETA
 
@@ -69,23 +70,38 @@ class Completion(object):
         self.container = segments_container(req)
         self.parts = None
         self.conditions = {}
+        # (algorithm, type, value) of the object, if Create declared one
+        self.checksum = None
         # of the new object, where the bucket is versioned
         self.version_id = None
 
     def check_parts(self, requested):
         """
-        :param requested: [(part number, hex etag)] from the request.
-        :raises InvalidPart: a part is missing or has another ETag.
+        :param requested: [(part number, hex etag, {algorithm: base64})]
+            from the request.
+        :raises InvalidRequest: the upload declared a checksum algorithm and
+            a part comes without its checksum.
+        :raises InvalidPart: a part is missing or has another ETag (or
+            checksum).
         :raises EntityTooSmall: a part but the last is below the minimum.
         """
+        algorithm, _ = declared_checksum(self.marker_resp)
         stored = list_parts(self.req, self.app, self.upload_id)
         parts = []
-        for number, etag in requested:
+        for number, etag, sums in requested:
+            if algorithm and not sums.get(algorithm):
+                raise InvalidRequest(
+                    'The upload was created using a %s checksum. The '
+                    'complete request must include the checksum for each '
+                    'part. It was missing for part %d in the request.' % (
+                        algorithm.lower(), number))
             name = mpu.part_name(key_of(self.req), self.upload_id, number)
             part = stored.get(number)
             if part is None or part['etag'] != etag:
                 part = self._head_part(name)
-            if part is None or part['etag'] != etag:
+            if part is None or part['etag'] != etag or (
+                    algorithm and part['checksum'] != (
+                        algorithm, sums[algorithm])):
                 raise InvalidPart(upload_id=self.upload_id,
                                   part_number=number, e_tag=etag)
             part = dict(part, path='/%s/%s' % (
@@ -99,8 +115,30 @@ class Completion(object):
             raise EntityTooSmall(
                 proposed_size=size,
                 min_size_allowed=self.conf.min_segment_size,
-                part_number=number, e_tag=dict(requested)[number])
+                part_number=number, e_tag=[
+                    etag for n, etag, _ in requested if n == number][0])
         self.parts = parts
+        self._object_checksum()
+
+    def _object_checksum(self):
+        """
+        The object's checksum from its parts', as Create declared it; a
+        whole-object checksum header on the Complete must agree.
+
+        :raises BadDigest: it does not.
+        """
+        algorithm, checksum_type = declared_checksum(self.marker_resp)
+        if not algorithm:
+            return
+        value = checksums.object_checksum(
+            algorithm, checksum_type,
+            [(p['checksum'][1], p['size']) for p in self.parts])
+        sent = self.req.headers.get(checksums.header_name(algorithm))
+        if sent is not None and sent.strip() != value:
+            raise BadDigest(
+                'The %s you specified did not match the calculated '
+                'checksum.' % checksums.header_name(algorithm))
+        self.checksum = (algorithm, checksum_type, value)
 
     def _head_part(self, name):
         try:
@@ -108,8 +146,14 @@ class Completion(object):
                                          str_to_wsgi(name))
         except NoSuchKey:
             return None
+        checksum = None
+        for algorithm in checksums.ALGORITHMS:
+            value = resp.sysmeta_headers.get(checksum_sysmeta(algorithm))
+            if value:
+                checksum = (algorithm, value)
         return {
             'part_number': int(name.rsplit('/', 1)[1]),
+            'checksum': checksum,
             'etag': normalize_etag(resp.headers.get('etag')),
             'size': int(resp.headers['Content-Length']),
             'content_type': resp.content_type,
@@ -146,6 +190,10 @@ class Completion(object):
         })
         if 'If-None-Match' in self.conditions:
             headers['If-None-Match'] = '*'
+        if self.checksum:
+            algorithm, checksum_type, value = self.checksum
+            headers[checksum_sysmeta(algorithm)] = value
+            headers[CHECKSUM_TYPE_SYSMETA] = checksum_type
         return headers
 
     def body_iter(self, resp, result_body):
@@ -298,8 +346,8 @@ def location(req):
                             req.path)
 
 
-def complete_result(req, s3_etag, xml_declaration=True):
+def complete_result(req, s3_etag, xml_declaration=True, checksum=None):
     """The CompleteMultipartUploadResult document."""
     return xml.complete_result(
         location(req), req.container_name, key_of(req), s3_etag,
-        xml_declaration)
+        xml_declaration, checksum)

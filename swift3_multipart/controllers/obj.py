@@ -15,7 +15,9 @@ from swift.common.middleware.s3api.s3response import HTTPOk, \
 from swift.common.swob import normalize_etag
 from swift.common.utils import public, list_from_csv
 
-from swift3_multipart import mpu, xml
+from swift3_multipart import checksums, mpu, xml
+from swift3_multipart.controllers.common import checksum_sysmeta, \
+    CHECKSUM_TYPE_SYSMETA
 
 ATTRIBUTES = ('ETag', 'Checksum', 'ObjectParts', 'StorageClass',
               'ObjectSize')
@@ -65,6 +67,32 @@ def manifest_parts(entries):
     return parts
 
 
+def stored_checksum(resp):
+    """(algorithm, type, value) a completed upload recorded, or None."""
+    for algorithm in checksums.ALGORITHMS:
+        value = resp.sysmeta_headers.get(checksum_sysmeta(algorithm))
+        if value:
+            return (algorithm, resp.sysmeta_headers.get(
+                CHECKSUM_TYPE_SYSMETA, checksums.COMPOSITE), value)
+    return None
+
+
+def with_checksum(req, resp):
+    """
+    Add the object's checksum to a GET/HEAD answer when the client asks
+    with ``x-amz-checksum-mode: ENABLED`` (not for a part of it).
+    """
+    if req.headers.get('x-amz-checksum-mode', '').upper() != 'ENABLED' \
+            or 'partNumber' in req.params:
+        return resp
+    found = stored_checksum(resp)
+    if found:
+        algorithm, checksum_type, value = found
+        resp.headers[checksums.header_name(algorithm)] = value
+        resp.headers['x-amz-checksum-type'] = checksum_type
+    return resp
+
+
 class ObjectController(upstream.ObjectController):
     """Object requests, as s3api, and GetObjectAttributes."""
     acl_handler = ObjectAclHandler
@@ -74,7 +102,11 @@ class ObjectController(upstream.ObjectController):
     def GET(self, req):
         if 'attributes' in req.params:
             return self.get_attributes(req)
-        return super().GET(req)
+        return with_checksum(req, super().GET(req))
+
+    @public
+    def HEAD(self, req):
+        return with_checksum(req, super().HEAD(req))
 
     @object_operation
     def get_attributes(self, req):
@@ -95,7 +127,8 @@ class ObjectController(upstream.ObjectController):
             parts = manifest_parts(json.loads(got.body))
         body = xml.object_attributes(
             wanted, normalize_etag(head.headers.get('etag')),
-            int(head.headers['Content-Length']), parts, marker, max_parts)
+            int(head.headers['Content-Length']), parts, marker, max_parts,
+            stored_checksum(head))
         headers = {'Last-Modified': head.headers.get('Last-Modified')}
         if 'x-amz-version-id' in head.headers:
             headers['x-amz-version-id'] = head.headers['x-amz-version-id']

@@ -4,14 +4,17 @@ from swift.common.middleware.s3api.acl_handlers import PartAclHandler
 from swift.common.middleware.s3api.controllers.base import \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.controllers.obj import ObjectController
-from swift.common.middleware.s3api.s3response import InvalidArgument
+from swift.common.middleware.s3api.s3response import InvalidArgument, \
+    InvalidRequest
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
+from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import Range, str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
-from swift3_multipart import mpu
+from swift3_multipart import checksums, mpu
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, head_marker, refuse_unsupported
+    key_of, head_marker, refuse_unsupported, declared_checksum, \
+    checksum_sysmeta
 
 # Metadata of a copy source that must not stick to a part. (Not the
 # container-update override of the listing's etag: Swift's copy middleware
@@ -53,6 +56,78 @@ def copy_source_range(req, source_resp):
     return value
 
 
+def find_trailers(wsgi_input):
+    """
+    The trailers dict of s3api's aws-chunked input (filled in as the body
+    is read), through the input wrappers around it; None if there is none.
+    """
+    seen = 0
+    while wsgi_input is not None and seen < 10:
+        trailers = getattr(wsgi_input, 'trailers', None)
+        if isinstance(trailers, dict):
+            return trailers
+        wsgi_input = getattr(wsgi_input, 'wsgi_input', None)
+        seen += 1
+    return None
+
+
+class PartChecksum(object):
+    """
+    The checksum an UploadPart came with (s3api has checked it against the
+    body), recorded on the part and in its container listing row: from the
+    header at once, from an aws-chunked trailer through footers once the
+    body is read.
+    """
+
+    def __init__(self, req, marker_resp):
+        self.algorithm = None
+        self._value = None
+        self._trailers = None
+        for header, value in req.headers.items():
+            algorithm = checksums.algorithm_of_header(header)
+            if algorithm:
+                self.algorithm, self._value = algorithm, value.strip()
+        trailer = req.headers.get('x-amz-trailer', '').strip().lower()
+        if checksums.algorithm_of_header(trailer):
+            self.algorithm = checksums.algorithm_of_header(trailer)
+            self._trailers = find_trailers(req.environ['wsgi.input'])
+            self._trailer = trailer
+        declared, _ = declared_checksum(marker_resp)
+        if declared and self.algorithm != declared:
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+            raise InvalidRequest(
+                'The upload was created using the %s checksum algorithm: '
+                'each part needs an x-amz-checksum-%s header or trailer.' % (
+                    declared, declared.lower()))
+        if self.algorithm is None:
+            return
+        self._content_type = req.headers.get('Content-Type') or \
+            'application/octet-stream'
+        if self._value is not None:
+            req.headers.update(self._metadata(self._value))
+        elif self._trailers is not None:
+            # before any footer callback of middlewares below us
+            req.environ['swift.callback.update_footers'] = self._add_footers
+
+    def value(self):
+        if self._value is None and self._trailers is not None:
+            return self._trailers.get(self._trailer)
+        return self._value
+
+    def _metadata(self, value):
+        return {
+            checksum_sysmeta(self.algorithm): value,
+            get_container_update_override_key('content-type'):
+                mpu.part_content_type(self._content_type, self.algorithm,
+                                      value),
+        }
+
+    def _add_footers(self, footers):
+        value = self.value()
+        if value:
+            footers.update(self._metadata(value))
+
+
 class PartController(ObjectController):
     """UploadPart and UploadPartCopy, logged as PART."""
     acl_handler = PartAclHandler
@@ -75,7 +150,7 @@ class PartController(ObjectController):
         # Only the marker says an upload is in progress. Stock s3api also
         # accepts the completed manifest here, and then overwrites a live
         # segment of the finished object.
-        head_marker(req, self.app, upload_id)
+        marker_resp = head_marker(req, self.app, upload_id)
 
         container = segments_container(req)
         obj = str_to_wsgi(mpu.part_name(key_of(req), upload_id,
@@ -90,8 +165,14 @@ class PartController(ObjectController):
                 req.headers['Range'] = rng
                 del req.headers['X-Amz-Copy-Source-Range']
             req.headers.update({name: '' for name in COPY_SOURCE_CLEARED})
+            part_checksum = None
+        else:
+            part_checksum = PartChecksum(req, marker_resp)
 
         resp = req.get_response(self.app, 'PUT', container, obj)
+        if part_checksum and part_checksum.value():
+            resp.headers[checksums.header_name(part_checksum.algorithm)] = \
+                part_checksum.value()
         if is_copy:
             last_modified = S3Timestamp(
                 parse_date_header(resp.headers['Last-Modified']))

@@ -14,7 +14,7 @@ from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 from swift3_multipart import mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
     key_of, head_marker, completed_manifest, initiator_of, list_parts, \
-    refuse_unsupported, S3_ETAG_SYSMETA
+    refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
@@ -57,7 +57,8 @@ class UploadController(Controller):
             req.container_name, key_of(req), upload_id,
             initiator_of(marker_resp, req), page, part_number_marker,
             page[-1]['part_number'] if page else 0, max_parts,
-            len(numbers) > max_parts, encoding_type)
+            len(numbers) > max_parts, encoding_type,
+            declared_checksum(marker_resp))
         return HTTPOk(body=body, content_type='application/xml')
 
     @public
@@ -116,7 +117,7 @@ class UploadController(Controller):
             req.headers.pop('Etag', None)
         requested = xml.parse_complete(
             body, self.conf.max_upload_part_num, upload_id, self.logger)
-        s3_etag = mpu.multipart_etag([etag for _, etag in requested])
+        s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
 
         if marker_resp is None:
             # A retry of a Complete that finished answers as the first did.
@@ -138,7 +139,8 @@ class UploadController(Controller):
         completion.check_conditions(conditions)
         resp = HTTPOk(content_type='application/xml')
         body_iter = completion.body_iter(
-            resp, lambda decl: complete_result(req, s3_etag, decl))
+            resp, lambda decl: complete_result(req, s3_etag, decl,
+                                               completion.checksum))
         # Run until the first chunk so that an early error still sets the
         # status line (see Completion.body_iter).
         first = next(body_iter)

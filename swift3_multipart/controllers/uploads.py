@@ -15,9 +15,10 @@ from swift.common.storage_policy import POLICIES
 from swift.common.swob import str_to_wsgi, wsgi_to_str, wsgi_quote
 from swift.common.utils import public
 
-from swift3_multipart import mpu, xml
+from swift3_multipart import checksums, mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, refuse_unsupported, INITIATOR_SYSMETA
+    key_of, refuse_unsupported, INITIATOR_SYSMETA, \
+    CHECKSUM_ALGORITHM_SYSMETA, CHECKSUM_TYPE_SYSMETA
 
 DEFAULT_MAX_UPLOADS = 1000
 HAS_CONTENT_TYPE_SYSMETA = sysmeta_header('object', 'has-content-type')
@@ -96,6 +97,16 @@ class UploadsController(Controller):
                     mpu.PART_NAME_OVERHEAD,
                     constraints.MAX_OBJECT_NAME_LENGTH))
 
+        try:
+            algorithm, checksum_type = checksums.declared(
+                req.headers.get('x-amz-checksum-algorithm'),
+                req.headers.get('x-amz-checksum-type'))
+        except checksums.ChecksumError as err:
+            raise InvalidRequest(msg=str(err))
+        if algorithm:
+            req.headers[CHECKSUM_ALGORITHM_SYSMETA] = algorithm
+            req.headers[CHECKSUM_TYPE_SYSMETA] = checksum_type
+
         upload_id = unique_id()
         # The content type goes on the final object; the marker itself is
         # a directory marker (as stock s3api writes it).
@@ -115,9 +126,13 @@ class UploadsController(Controller):
             self.app, 'PUT', segments_container(req),
             str_to_wsgi(mpu.marker_name(key_of(req), upload_id)), body='')
         self.logger.increment('mpu.create')
-        return HTTPOk(body=xml.initiate_result(
+        resp = HTTPOk(body=xml.initiate_result(
             req.container_name, key_of(req), upload_id),
             content_type='application/xml')
+        if algorithm:
+            resp.headers['x-amz-checksum-algorithm'] = algorithm
+            resp.headers['x-amz-checksum-type'] = checksum_type
+        return resp
 
     @public
     @bucket_operation(err_resp=InvalidRequest,

@@ -73,3 +73,17 @@ class TestMarkerContentType(unittest.TestCase):
         for ct in ('application/directory', '', None,
                    'application/directory;s3api_initiator='):
             self.assertIsNone(mpu.initiator_from_content_type(ct))
+
+
+class TestPartContentType(unittest.TestCase):
+    def test_round_trip(self):
+        ct = mpu.part_content_type('text/plain', 'CRC32', 'AAAA+/==')
+        self.assertTrue(ct.startswith('text/plain;'))
+        self.assertEqual(('CRC32', 'AAAA+/=='),
+                         mpu.checksum_from_content_type(ct))
+        # the type itself is what SLO and clients see
+        self.assertEqual('text/plain', ct.split(';', 1)[0])
+
+    def test_none(self):
+        for ct in (None, 'text/plain', 'text/plain;s3api_checksum=x'):
+            self.assertIsNone(mpu.checksum_from_content_type(ct))
