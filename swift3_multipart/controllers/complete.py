@@ -21,6 +21,8 @@ from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
 from swift3_multipart import checksums, manifest, mpu, xml
+from swift3_multipart.controllers.cleanup import delete_objects, \
+    superseded_parts
 from swift3_multipart.controllers.common import segments_container, \
     key_of, list_parts, declared_checksum, checksum_sysmeta, \
     UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -69,6 +71,8 @@ class Completion(object):
         self.s3_etag = s3_etag
         self.container = segments_container(req)
         self.parts = None
+        self.unlisted = []
+        self.superseded = []
         self.conditions = {}
         # (algorithm, type, value) of the object, if Create declared one
         self.checksum = None
@@ -87,6 +91,9 @@ class Completion(object):
         """
         algorithm, _ = declared_checksum(self.marker_resp)
         stored = list_parts(self.req, self.app, self.upload_id)
+        self.unlisted = [
+            mpu.part_name(key_of(self.req), self.upload_id, number)
+            for number in sorted(set(stored) - {n for n, _, _ in requested})]
         parts = []
         for number, etag, sums in requested:
             if algorithm and not sums.get(algorithm):
@@ -119,6 +126,9 @@ class Completion(object):
                     etag for n, etag, _ in requested if n == number][0])
         self.parts = parts
         self._object_checksum()
+        # read the manifest this Complete replaces while it is still there
+        self.superseded = superseded_parts(self.req, self.app,
+                                           self.upload_id)
 
     def _object_checksum(self):
         """
@@ -220,6 +230,7 @@ class Completion(object):
                         mpu.marker_name(key_of(self.req), self.upload_id)))
             except NoSuchKey:
                 pass  # a concurrent Complete removed it
+            self._free_parts()
             self.logger.increment('mpu.complete.success')
             if self.version_id and not sent:
                 resp.headers['x-amz-version-id'] = self.version_id
@@ -234,6 +245,22 @@ class Completion(object):
             env = {k: self.req.environ[k] for k in ('swift.trans_id',)
                    if k in self.req.environ}
             yield b''.join(err(env, lambda *a: None))
+
+    def _free_parts(self):
+        """
+        Delete the parts the part list left out and the segments of the
+        object this Complete replaced. The object is complete already: a
+        failure here leaves orphans for the audit, not an error.
+        """
+        names = self.unlisted + self.superseded
+        if not names:
+            return
+        try:
+            delete_objects(self.req, self.app, self.container, names,
+                           self.conf.multi_delete_concurrency)
+        except ErrorResponse as err:
+            self.logger.warning('upload %s: could not free %d parts: %s',
+                                self.upload_id, len(names), err.summary)
 
     def _put_below_slo(self):
         """

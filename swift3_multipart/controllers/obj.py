@@ -11,13 +11,15 @@ from swift.common.middleware.s3api.acl_handlers import ObjectAclHandler
 from swift.common.middleware.s3api.controllers import obj as upstream
 from swift.common.middleware.s3api.controllers.base import object_operation
 from swift.common.middleware.s3api.s3response import HTTPOk, \
-    InvalidArgument, NoSuchKey
+    ErrorResponse, InvalidArgument, NoSuchKey
 from swift.common.swob import normalize_etag
 from swift.common.utils import public, list_from_csv
 
 from swift3_multipart import checksums, mpu, xml
+from swift3_multipart.controllers.cleanup import delete_objects, \
+    superseded_parts
 from swift3_multipart.controllers.common import checksum_sysmeta, \
-    CHECKSUM_TYPE_SYSMETA
+    segments_container, CHECKSUM_TYPE_SYSMETA
 
 ATTRIBUTES = ('ETag', 'Checksum', 'ObjectParts', 'StorageClass',
               'ObjectSize')
@@ -107,6 +109,21 @@ class ObjectController(upstream.ObjectController):
     @public
     def HEAD(self, req):
         return with_checksum(req, super().HEAD(req))
+
+    @public
+    def PUT(self, req):
+        """PutObject and CopyObject, freeing the segments of a multipart
+        object they replace (see :mod:`.cleanup`)."""
+        superseded = superseded_parts(req, self.app)
+        resp = super().PUT(req)
+        if superseded:
+            try:
+                delete_objects(req, self.app, segments_container(req),
+                               superseded, self.conf.multi_delete_concurrency)
+            except ErrorResponse as err:
+                self.logger.warning('could not free %d parts: %s',
+                                    len(superseded), err.summary)
+        return resp
 
     @object_operation
     def get_attributes(self, req):

@@ -5,9 +5,8 @@ from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import HTTPOk, \
-    HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchKey, \
-    NoSuchUpload, S3NotImplemented, ServiceUnavailable
-from swift.common.swob import str_to_wsgi
+    HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
+    S3NotImplemented, ServiceUnavailable
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
@@ -15,6 +14,8 @@ from swift3_multipart import mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
     key_of, head_marker, completed_manifest, initiator_of, list_parts, \
     refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
+from swift3_multipart.controllers.cleanup import delete_objects, \
+    ever_versioned
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
@@ -66,32 +67,42 @@ class UploadController(Controller):
     @check_container_existence
     def DELETE(self, req):
         """
-        AbortMultipartUpload: delete the parts, then the marker, so that a
-        failed Abort can be repeated.
+        AbortMultipartUpload: delete the parts (in parallel), then the
+        marker, so that a failed Abort can be repeated. A repeated Abort
+        also frees parts that an UploadPart racing the first one wrote, as
+        AWS says one may have to abort more than once.
 
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
         """
         upload_id = req.params['uploadId']
-        head_marker(req, self.app, upload_id)
+        try:
+            head_marker(req, self.app, upload_id)
+            in_progress = True
+        except NoSuchUpload:
+            if not mpu.valid_upload_id(upload_id):
+                raise
+            in_progress = False
         container = segments_container(req)
-        marker = str_to_wsgi(mpu.marker_name(key_of(req), upload_id))
+        marker = mpu.marker_name(key_of(req), upload_id)
         if completed_manifest(req, self.app, upload_id) is not None:
-            # A Complete wrote the manifest but not yet removed the marker:
-            # the parts are a live object's segments. The upload is done.
-            self._delete(req, container, marker)
+            # A Complete wrote the manifest (and maybe not yet removed the
+            # marker): the parts are a live object's segments.
+            if in_progress:
+                delete_objects(req, self.app, container, [marker], 1)
             raise NoSuchUpload(upload_id=upload_id)
-        for number in list_parts(req, self.app, upload_id):
-            self._delete(req, container, str_to_wsgi(
-                mpu.part_name(key_of(req), upload_id, number)))
-        self._delete(req, container, marker)
+        if not in_progress and ever_versioned(req, self.app):
+            # an older version may be this upload's manifest
+            raise NoSuchUpload(upload_id=upload_id)
+        parts = [mpu.part_name(key_of(req), upload_id, number)
+                 for number in list_parts(req, self.app, upload_id)]
+        if not in_progress and not parts:
+            raise NoSuchUpload(upload_id=upload_id)
+        delete_objects(req, self.app, container, parts,
+                       self.conf.multi_delete_concurrency)
+        if in_progress:
+            delete_objects(req, self.app, container, [marker], 1)
         self.logger.increment('mpu.abort')
         return HTTPNoContent()
-
-    def _delete(self, req, container, obj):
-        try:
-            req.get_response(self.app, 'DELETE', container, obj)
-        except NoSuchKey:
-            pass  # gone already: what we wanted
 
     @public
     @object_operation

@@ -17,6 +17,9 @@ OBJ = BUCKET + '/obj'
 MARKER = SEGMENTS + '/obj/' + UPLOAD_ID
 PARTS_LISTING = SEGMENTS + '?format=json&prefix=%s' % quote(
     'obj/%s/' % UPLOAD_ID)
+# what Complete and PutObject ask of the object they replace: is there a
+# segments container at all, and is the object a multipart upload's?
+PREVIOUS_OBJECT_CALLS = [('HEAD', SEGMENTS), ('HEAD', OBJ)]
 # what s3api asks before any bucket operation
 AUTH_CALLS = [
     ('TEST', ACCOUNT),   # authenticate
@@ -52,6 +55,9 @@ class MultipartTestCase(unittest.TestCase):
         self.swift.register('HEAD', ACCOUNT, 204)
         self.swift.register('HEAD', BUCKET, 204,
                             {'X-Backend-Storage-Policy-Index': '0'})
+        # by default the key has no object yet (see PREVIOUS_OBJECT_CALLS)
+        self.swift.register('HEAD', SEGMENTS, 204)
+        self.swift.register('HEAD', OBJ, 404)
         self.app = filter_factory({}, **dict(self.conf))(
             FakeAuth(self.swift))
         patcher = mock.patch(
@@ -68,6 +74,11 @@ class MultipartTestCase(unittest.TestCase):
             self.app)
         resp.body  # read it all, as a client would
         return resp
+
+    def sent(self, method, path):
+        """(headers, body) of the backend request ``method path``."""
+        index = self.swift.calls.index((method, path))
+        return self.swift.headers[index], self.swift.bodies[index]
 
     def assertS3Error(self, resp, status, code):
         self.assertEqual(status, resp.status_int, resp.body)

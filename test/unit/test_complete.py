@@ -10,7 +10,7 @@ from swift3_multipart import mpu
 from swift3_multipart.controllers.upload import UploadController
 from test.unit.helpers import s3_request
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    UPLOAD_ID, listing_page, part_row, part_path
+    PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
 
 MIB = 1024 * 1024
 ETAGS = [hashlib.md5(b'part%d' % n).hexdigest() for n in range(4)]
@@ -55,6 +55,7 @@ class TestComplete(MultipartTestCase):
             ('HEAD', MARKER),                     # in progress
             ('GET', listing_page([])[0]),         # the parts, as listed
             ('GET', LISTING_END[0]),
+        ] + PREVIOUS_OBJECT_CALLS + [             # nothing to supersede
             ('PUT', MANIFEST_PUT),                # the SLO manifest
             ('DELETE', MARKER),                   # done
         ], self.swift.calls)
@@ -84,6 +85,7 @@ class TestComplete(MultipartTestCase):
 
     def test_part_missing_from_listing_is_headed(self):
         self.register_marker()
+        self.swift.register('DELETE', part_path(2), 204)
         self.swift.register('HEAD', part_path(3), 200, {
             'Etag': ETAGS[3], 'Content-Length': '7'})
         self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
@@ -95,10 +97,12 @@ class TestComplete(MultipartTestCase):
             ('GET', listing_page([])[0]),
             ('GET', LISTING_END[0]),
             ('HEAD', part_path(3)),     # the listing has not caught up
+        ] + PREVIOUS_OBJECT_CALLS + [
             ('PUT', MANIFEST_PUT),
             ('DELETE', MARKER),
+            ('DELETE', part_path(2)),   # uploaded, left out: freed
         ], self.swift.calls)
-        self.assertEqual(7, json.loads(self.swift.bodies[-2])[1][
+        self.assertEqual(7, json.loads(self.sent('PUT', MANIFEST_PUT)[1])[1][
             'size_bytes'])
 
     def test_invalid_part(self):
@@ -136,6 +140,7 @@ class TestComplete(MultipartTestCase):
     def test_min_segment_size_from_config(self):
         self.app.conf.min_segment_size = 10
         self.register_marker()
+        self.swift.register('DELETE', part_path(1), 204)   # left out
         self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
         self.swift.register('DELETE', MARKER, 204)
         self.swift.register('HEAD', part_path(3), 200, {

@@ -9,7 +9,7 @@ from swift.common.middleware.s3api.etree import fromstring
 from swift3_multipart import mpu
 from swift3_multipart.middleware import filter_factory
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    UPLOAD_ID, listing_page, part_row, part_path
+    PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
 from test.unit.helpers import FakeAuth
 from test.unit.test_complete import ETAGS, LISTING_END, complete_xml
 
@@ -50,6 +50,7 @@ class TestCompleteBelowSlo(MultipartTestCase):
             ('HEAD', MARKER),                   # in progress
             ('GET', listing_page([])[0]),       # the listing vouches for
             ('GET', LISTING_END[0]),            # every part: no HEADs
+        ] + PREVIOUS_OBJECT_CALLS + [
             ('PUT', OBJ),                       # the manifest, below SLO
             ('DELETE', MARKER),
         ], self.swift.calls)
@@ -95,10 +96,13 @@ class TestCompleteBelowSlo(MultipartTestCase):
         self.swift.register('PUT', OBJ, 201)
         resp = self.complete([(n, ETAGS[1]) for n in range(1, 201)])
         self.assertEqual(200, resp.status_int, resp.body)
-        self.assertEqual(len(AUTH_CALLS) + 5, len(self.swift.calls))
+        self.assertEqual(
+            len(AUTH_CALLS) + 5 + len(PREVIOUS_OBJECT_CALLS),
+            len(self.swift.calls))
         self.assertEqual(200, len(json.loads(self.swift.bodies[-2])))
 
     def test_part_missing_from_listing_headed_once(self):
+        self.swift.register('DELETE', part_path(2), 204)   # left out
         self.swift.register('HEAD', part_path(3), 200, {
             'Etag': ETAGS[3], 'Content-Length': '7',
             'Content-Type': 'application/x-part',
@@ -111,7 +115,7 @@ class TestCompleteBelowSlo(MultipartTestCase):
             'name': SEGMENT_PATH % 3, 'bytes': 7, 'hash': ETAGS[3],
             'content_type': 'application/x-part',
             'last_modified': '2026-11-21T10:00:05.000000',
-        }, json.loads(self.swift.bodies[-2])[1])
+        }, json.loads(self.sent('PUT', OBJ)[1])[1])
 
     def test_via_slo_when_configured(self):
         # what stock s3api does: SLO HEADs every segment again

@@ -1,0 +1,105 @@
+"""Freeing parts that nothing needs any more.
+
+What we delete, and the rule that keeps it safe:
+
+* Complete: the parts of the upload that the part list left out (no
+  manifest names them: they were never part of any object).
+* Abort: every part of the upload, in parallel; a repeated Abort also frees
+  parts that a racing UploadPart wrote after the first one, unless the
+  key's object is this upload's completed manifest.
+* Overwrite (Complete, PutObject, CopyObject) of an object that a multipart
+  upload made, in a bucket that never had versioning: the superseded
+  manifest's segments, read from that manifest before it is replaced, and
+  only those named ``<bucket>+segments/<key>/<its upload id>/<n>`` -- the
+  parts of that upload. In buckets with versioning (even suspended) old
+  versions keep their segments; deleting a version deletes them, as SLO
+  does.
+
+A Swift-native SLO that some user built out of another upload's parts is
+not looked for (``+segments`` is s3api's, not the user's).
+"""
+
+import copy
+import json
+
+from swift.common.middleware.s3api.s3response import NoSuchKey, \
+    NoSuchBucket, AccessDenied
+from swift.common.swob import str_to_wsgi
+from swift.common.utils import StreamingPile
+
+from swift3_multipart import mpu
+from swift3_multipart.controllers.common import segments_container, \
+    key_of, UPLOAD_ID_SYSMETA
+
+
+def delete_objects(req, app, container, names, concurrency):
+    """
+    DELETE ``names`` of ``container`` in parallel; a 404 is what we wanted.
+
+    :returns: how many were deleted.
+    """
+    def delete_one(name):
+        sub = copy.copy(req)
+        sub.environ = copy.copy(req.environ)
+        try:
+            sub.get_response(app, 'DELETE', container, str_to_wsgi(name))
+            return True
+        except NoSuchKey:
+            return False
+
+    with StreamingPile(max(1, concurrency)) as pile:
+        return sum(1 for deleted in pile.asyncstarmap(
+            delete_one, ((name,) for name in names)) if deleted)
+
+
+def ever_versioned(req, app):
+    """True if the bucket has (or had) versioning: old versions exist."""
+    info = req.get_container_info(app)
+    return bool(info.get('sysmeta', {}).get('versions-container'))
+
+
+def has_segments_container(req, app):
+    seg_req = copy.copy(req)
+    seg_req.environ = copy.copy(req.environ)
+    seg_req.container_name = segments_container(req)
+    try:
+        seg_req.get_container_info(app)
+        return True
+    except NoSuchBucket:
+        return False
+
+
+def superseded_parts(req, app, upload_id=None):
+    """
+    The parts a write of the key will leave unneeded: those of the
+    multipart upload the current object was completed from.
+
+    :param upload_id: the upload being completed, if any (its own manifest
+        is not superseded by a retry).
+    :returns: part names in the segments container (maybe empty).
+    """
+    if not has_segments_container(req, app) or ever_versioned(req, app):
+        return []
+    # our own look-up, not the client's request: no ACL handler, and no
+    # copy source turning into an X-Copy-From on a HEAD
+    copy_source = req.headers.pop('X-Amz-Copy-Source', None)
+    try:
+        head = req._get_response(app, 'HEAD', req.container_name,
+                                 req.object_name)
+        old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA)
+        if not head.is_slo or not old_upload or old_upload == upload_id:
+            return []
+        got = req._get_response(app, 'GET', req.container_name,
+                                req.object_name,
+                                query={'multipart-manifest': 'get'})
+        entries = json.loads(got.body)
+    except (NoSuchKey, AccessDenied, ValueError):
+        return []
+    finally:
+        if copy_source is not None:
+            req.headers['X-Amz-Copy-Source'] = copy_source
+    prefix = '/%s/%s' % (segments_container(req),
+                         mpu.parts_prefix(key_of(req), old_upload))
+    return [entry['name'][len('/' + segments_container(req)) + 1:]
+            for entry in entries
+            if entry.get('name', '').startswith(prefix)]
