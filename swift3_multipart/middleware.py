@@ -23,16 +23,26 @@ Options we add or give another default (all in ``[filter:s3api]``):
     Default false: Complete writes the SLO manifest itself, below SLO, from
     the parts it has already checked (see :mod:`swift3_multipart.manifest`).
     True: through SLO, which HEADs every segment again, as stock s3api.
+``abort_incomplete_days_default``
+    Default 0 (none): days after which an upload that no enabled lifecycle
+    rule of its bucket covers is aborted (see
+    :mod:`swift3_multipart.lifecycle`).
+``abort_incomplete_days_max``
+    Default 0 (none): the most days a lifecycle rule may ask for; every
+    upload is aborted after at most that many days.
 """
 
 from swift.common.middleware.s3api import s3api as upstream
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
-from swift.common.utils import config_true_value
+from swift.common.registry import register_swift_info
+from swift.common.utils import config_true_value, non_negative_int
 
 from swift3_multipart import manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
+DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
+DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -45,6 +55,7 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         self.uses_controller_overrides = hasattr(self, 'controller_overrides')
         if self.uses_controller_overrides:
             self.controller_overrides.update(routing.OVERRIDES)
+        self._abort_incomplete_days(wsgi_conf)
         slo = manifest.find_slo(app)
         # Complete writes manifests below SLO (see swift3_multipart.manifest)
         self.conf.complete_via_slo = config_true_value(
@@ -67,6 +78,27 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
                 'max_upload_part_num)' % (
                     self.conf.max_upload_part_num, slo_limit,
                     self.conf.max_upload_part_num))
+
+    def _abort_incomplete_days(self, wsgi_conf):
+        """The operator's policy on incomplete uploads, published in /info."""
+        self.conf.abort_incomplete_days_default = non_negative_int(
+            wsgi_conf.get('abort_incomplete_days_default',
+                          DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT))
+        self.conf.abort_incomplete_days_max = non_negative_int(
+            wsgi_conf.get('abort_incomplete_days_max',
+                          DEFAULT_ABORT_INCOMPLETE_DAYS_MAX))
+        if 0 < self.conf.abort_incomplete_days_max < \
+                self.conf.abort_incomplete_days_default:
+            raise ValueError(
+                '[filter:s3api] abort_incomplete_days_default = %d is more '
+                'than abort_incomplete_days_max = %d' % (
+                    self.conf.abort_incomplete_days_default,
+                    self.conf.abort_incomplete_days_max))
+        register_swift_info(
+            'swift3_multipart',
+            abort_incomplete_days_default=(
+                self.conf.abort_incomplete_days_default),
+            abort_incomplete_days_max=self.conf.abort_incomplete_days_max)
 
     def handle_request(self, req):
         if self.uses_controller_overrides:

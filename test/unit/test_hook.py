@@ -17,6 +17,7 @@ from swift.common.middleware.s3api.controllers.base import Controller
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
 
 from swift3_multipart import routing
+from swift3_multipart.controllers.bucket import BucketController
 from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
@@ -38,8 +39,13 @@ ROUTES = [
     ('GET', '/bucket/obj?partNumber=1', ObjectController),
     ('GET', '/bucket/obj?attributes', ObjectController),
     ('GET', '/bucket/obj', ObjectController),
+    # buckets: our subclass of upstream's (lifecycle configuration)
+    ('GET', '/bucket', BucketController),
+    ('PUT', '/bucket?lifecycle', BucketController),
+    ('GET', '/bucket?lifecycle', BucketController),
+    ('DELETE', '/bucket?lifecycle', BucketController),
     # not ours: upstream's
-    ('GET', '/bucket', upstream.BucketController),
+    ('GET', '/bucket?versioning', upstream.VersioningController),
     ('GET', '/bucket/obj?acl', upstream.AclController),
 ]
 

@@ -9,6 +9,7 @@ from swift.common.middleware.s3api import s3api, s3request
 from swift.common.registry import get_swift_info
 
 from swift3_multipart import middleware, routing
+from swift3_multipart.controllers.bucket import BucketController
 from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
@@ -43,6 +44,7 @@ class TestImport(unittest.TestCase):
 class TestRouting(unittest.TestCase):
     def test_table_row_by_row(self):
         self.assertEqual({
+            upstream.BucketController: BucketController,
             upstream.ObjectController: ObjectController,
             upstream.PartController: PartController,
             upstream.UploadController: UploadController,
@@ -54,12 +56,14 @@ class TestRouting(unittest.TestCase):
             self.assertEqual(theirs.resource_type, ours.resource_type)
 
     def test_unmapped_untouched(self):
-        for cls in (upstream.BucketController, upstream.ServiceController,
+        for cls in (upstream.ServiceController, upstream.VersioningController,
                     upstream.AclController, upstream.LocationController,
                     upstream.MultiObjectDeleteController):
             self.assertIs(cls, routing.controller_for(cls))
 
     def test_subclasses(self):
+        self.assertTrue(issubclass(BucketController,
+                                   upstream.BucketController))
         self.assertTrue(issubclass(ObjectController,
                                    upstream.ObjectController))
         self.assertTrue(issubclass(PartController, upstream.ObjectController))
@@ -103,6 +107,39 @@ class TestFilterFactory(unittest.TestCase):
             {}, allow_multipart_uploads='false')(
             FakeAuth(FakeSlo(FakeSwift(), 10)))
         self.assertFalse(app.conf.allow_multipart_uploads)
+
+    def test_abort_incomplete_days_default_none(self):
+        app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
+        self.assertEqual(0, app.conf.abort_incomplete_days_default)
+        self.assertEqual(0, app.conf.abort_incomplete_days_max)
+        self.assertEqual({'abort_incomplete_days_default': 0,
+                          'abort_incomplete_days_max': 0},
+                         get_swift_info()['swift3_multipart'])
+
+    def test_abort_incomplete_days_published(self):
+        app = middleware.filter_factory(
+            {}, abort_incomplete_days_default='7',
+            abort_incomplete_days_max='30')(FakeAuth(FakeSwift()))
+        self.assertEqual(7, app.conf.abort_incomplete_days_default)
+        self.assertEqual(30, app.conf.abort_incomplete_days_max)
+        self.assertEqual({'abort_incomplete_days_default': 7,
+                          'abort_incomplete_days_max': 30},
+                         get_swift_info()['swift3_multipart'])
+
+    def test_abort_incomplete_days_bad_values_fail_at_load(self):
+        for conf in ({'abort_incomplete_days_default': '-1'},
+                     {'abort_incomplete_days_max': 'x'},
+                     # a default above the ceiling
+                     {'abort_incomplete_days_default': '8',
+                      'abort_incomplete_days_max': '7'}):
+            with self.subTest(conf=conf):
+                with self.assertRaises(ValueError):
+                    middleware.filter_factory({}, **conf)(
+                        FakeAuth(FakeSwift()))
+        # a default and no ceiling is fine
+        app = middleware.filter_factory(
+            {}, abort_incomplete_days_default='8')(FakeAuth(FakeSwift()))
+        self.assertEqual(8, app.conf.abort_incomplete_days_default)
 
     def test_is_upstream_middleware(self):
         app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
