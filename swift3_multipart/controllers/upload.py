@@ -16,6 +16,7 @@ from swift3_multipart.controllers.common import segments_container, \
     refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
+from swift3_multipart.controllers import expiring
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
@@ -60,7 +61,10 @@ class UploadController(Controller):
             page[-1]['part_number'] if page else 0, max_parts,
             len(numbers) > max_parts, encoding_type,
             declared_checksum(marker_resp))
-        return HTTPOk(body=body, content_type='application/xml')
+        resp = HTTPOk(body=body, content_type='application/xml')
+        resp.headers.update(expiring.listed(req, self.app, self.conf,
+                                            marker_resp))
+        return resp
 
     @public
     @object_operation

@@ -16,6 +16,7 @@ from swift.common.swob import str_to_wsgi, wsgi_to_str, wsgi_quote
 from swift.common.utils import public
 
 from swift3_multipart import checksums, mpu, xml
+from swift3_multipart.controllers import expiring
 from swift3_multipart.controllers.common import segments_container, \
     key_of, refuse_unsupported, INITIATOR_SYSMETA, \
     CHECKSUM_ALGORITHM_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -120,6 +121,9 @@ class UploadsController(Controller):
         req.headers.pop('Content-Md5', None)
 
         ensure_segments_container(req, self.app)
+        # before the marker: a task without upload is only dropped later
+        abort_headers = expiring.created(req, self.app, self.conf,
+                                         self.logger, upload_id)
         req.headers[INITIATOR_SYSMETA] = req.user_id
         req.headers['Content-Type'] = mpu.marker_content_type(req.user_id)
         req.get_response(
@@ -129,6 +133,7 @@ class UploadsController(Controller):
         resp = HTTPOk(body=xml.initiate_result(
             req.container_name, key_of(req), upload_id),
             content_type='application/xml')
+        resp.headers.update(abort_headers)
         if algorithm:
             resp.headers['x-amz-checksum-algorithm'] = algorithm
             resp.headers['x-amz-checksum-type'] = checksum_type
