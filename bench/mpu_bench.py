@@ -14,11 +14,12 @@ no auth), and stops it by PID at the end, also on errors. With
 and a ``min_segment_size`` of at most 64 KiB) and leaves it running.
 
 Every measurement is taken in the same run on the same data for both
-filters, repeated (``--reps``, at least 3) in rotating order, and shown as
-median (min-max). Phases (``--only``): ``upload`` (UploadPart throughput
-and proxy CPU), ``rss`` (proxy peak RSS during a large upload),
-``complete`` (Complete latency and backend requests, ListParts pages),
-``lmu`` (ListMultipartUploads before and after completed objects).
+filters, repeated (``--reps``: 3 in quick, 5 in full mode) in rotating
+order, and shown as median (min-max). Phases (``--only``): ``upload``
+(UploadPart throughput and proxy CPU), ``rss`` (proxy peak RSS during a
+large upload), ``complete`` (Complete latency and backend requests,
+ListParts pages), ``lmu`` (ListMultipartUploads before and after completed
+objects).
 
 The exit status is 1 if a deterministic assertion fails (backend requests
 per Complete, rows read per ListParts page, answers of the S3 calls);
@@ -62,12 +63,13 @@ LISTPARTS_MARKERS = (0.0, 0.5, 0.9)
 
 MODES = {
     'quick': dict(
-        part_sizes=(8 * MIB,), threads=(1,), upload_total=64 * MIB,
+        reps=3, part_sizes=(8 * MIB,), threads=(1,), upload_total=64 * MIB,
         rss_total=128 * MIB, rss_part=8 * MIB, rss_threads=4,
         complete_parts=(10, 100, 1000), listparts_parts=2000,
         lmu_uploads=20, lmu_completed=10, lmu_completed_parts=100),
+    # 5 repetitions: the medians should hold on a machine others use too
     'full': dict(
-        part_sizes=(8 * MIB, 64 * MIB), threads=(1, 4),
+        reps=5, part_sizes=(8 * MIB, 64 * MIB), threads=(1, 4),
         upload_total=512 * MIB,
         rss_total=2 * GIB, rss_part=64 * MIB, rss_threads=4,
         complete_parts=(10, 100, 1000, 10000), listparts_parts=10000,
@@ -609,8 +611,9 @@ def make_parser():
                        "README's figures)")
     parser.add_argument('--json', metavar='FILE',
                         help='write every figure to FILE')
-    parser.add_argument('--reps', type=int, default=3,
-                        help='repetitions of each measurement (>= 3)')
+    parser.add_argument('--reps', type=int,
+                        help='repetitions of each measurement (>= 3; '
+                        'default 3 in quick mode, 5 in full mode)')
     parser.add_argument('--state-dir', help='use the SAIO running there '
                         '(else start one there, or in a temp dir)')
     parser.add_argument('--port', type=int, default=BASE_PORT,
@@ -629,8 +632,9 @@ def _terminate(signum, frame):
 def main(argv=None, out=sys.stdout):
     args = make_parser().parse_args(argv)
     mode = args.mode or 'quick'
+    reps = args.reps or MODES[mode]['reps']
     phases = [p.strip() for p in args.only.split(',') if p.strip()]
-    if set(phases) - set(PHASES) or args.reps < 3:
+    if set(phases) - set(PHASES) or reps < 3:
         print('bench: phases are %s; --reps must be at least 3'
               % ', '.join(PHASES), file=sys.stderr)
         return 2
@@ -643,13 +647,13 @@ def main(argv=None, out=sys.stdout):
     try:
         if saio is None:
             saio = started = start_own_saio(args.port, args.state_dir)
-        bench = Bench(saio, mode, args.reps, out=out)
+        bench = Bench(saio, mode, reps, out=out)
         bench.say('%s mode, SAIO in %s' % (mode, saio.state_dir))
         results = bench.run(phases)
         if started is None:
             bench.say('deleting what this run stored')
             bench.cleanup()
-        doc = report.document(mode, args.reps, bench.settings, results,
+        doc = report.document(mode, reps, bench.settings, results,
                               time.time() - started_at)
     except (BenchError, SaioError) as err:
         print('bench: %s' % err, file=sys.stderr)

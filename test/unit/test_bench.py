@@ -298,6 +298,8 @@ class TestBenchHelpers(unittest.TestCase):
         self.assertEqual(full['threads'], (1, 4))
         self.assertEqual(full['complete_parts'], (10, 100, 1000, 10000))
         self.assertEqual(full['rss_total'], 2 * benchlib.GIB)
+        self.assertEqual((mpu_bench.MODES['quick']['reps'], full['reps']),
+                         (3, 5))
         self.assertEqual([int(f * full['listparts_parts'])
                           for f in mpu_bench.LISTPARTS_MARKERS],
                          [0, 5000, 9000])
