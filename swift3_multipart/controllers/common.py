@@ -115,43 +115,121 @@ def initiator_of(marker_resp, req):
     return marker_resp.sysmeta_headers.get(INITIATOR_SYSMETA) or req.user_id
 
 
+def _part_of_row(number, row):
+    return {
+        'part_number': number,
+        'etag': row['hash'].split(';', 1)[0].strip(),
+        'size': row['bytes'],
+        'last_modified': S3Timestamp.from_isoformat(
+            row['last_modified']).s3xmlformat,
+        # what an SLO manifest records of a segment
+        'content_type': row['content_type'].split(';', 1)[0],
+        # (algorithm, base64) if the part came with a checksum
+        'checksum': mpu.checksum_from_content_type(row['content_type']),
+        'slo_last_modified': slo_last_modified(row['last_modified']),
+    }
+
+
+def _listing(req, app, query):
+    """One page of the segments container listing ([] if it is gone)."""
+    try:
+        resp = req.get_response(app, 'GET', segments_container(req), '',
+                                query=query)
+    except NoSuchBucket:
+        return []
+    return json.loads(resp.body)
+
+
 def list_parts(req, app, upload_id):
     """
     List every part of an upload.
 
     :returns: {part number: {'part_number', 'etag', 'size',
-        'last_modified', 'content_type', 'slo_last_modified'}} where etag is
-        hex, last_modified in S3's XML format and slo_last_modified as an
-        SLO manifest records it.
+        'last_modified', 'content_type', 'checksum', 'slo_last_modified'}}
+        where etag is hex, last_modified in S3's XML format and
+        slo_last_modified as an SLO manifest records it.
     """
     prefix = mpu.parts_prefix(key_of(req), upload_id)
     query = {'format': 'json', 'prefix': prefix}
     parts = {}
     while True:
-        try:
-            resp = req.get_response(app, 'GET', segments_container(req), '',
-                                    query=query)
-        except NoSuchBucket:
-            return parts
-        rows = json.loads(resp.body)
+        rows = _listing(req, app, query)
         if not rows:
             return parts
         for row in rows:
             number = mpu.part_number_of(row['name'], prefix)
-            if number is None:
-                continue
-            parts[number] = {
-                'part_number': number,
-                'etag': row['hash'].split(';', 1)[0].strip(),
-                'size': row['bytes'],
-                'last_modified': S3Timestamp.from_isoformat(
-                    row['last_modified']).s3xmlformat,
-                # what an SLO manifest records of a segment
-                'content_type': row['content_type'].split(';', 1)[0],
-                # (algorithm, base64) if the part came with a checksum
-                'checksum': mpu.checksum_from_content_type(
-                    row['content_type']),
-                'slo_last_modified': slo_last_modified(
-                    row['last_modified']),
-            }
+            if number is not None:
+                parts[number] = _part_of_row(number, row)
         query['marker'] = rows[-1]['name']
+
+
+def list_parts_after(req, app, upload_id, marker, count, max_number):
+    """
+    The first ``count`` parts numbered above ``marker``, in number order,
+    reading about as many listing rows as it returns where it can.
+
+    The listing is in name order ('10' before '9'), but numbers of one
+    length sort as numbers, and all of them after every shorter one: so
+    each length is one window of the listing, from the first wanted number
+    to the last possible one. A window also holds the longer numbers
+    sharing its digits (the 3-digit window holds the 4-digit numbers): the
+    page right after marker 0 of a 10,000-part upload still reads most
+    rows; pages of the longest numbers read only themselves.
+
+    :param max_number: the highest part number there can be.
+    :returns: (parts in number order, True if more parts follow)
+    """
+    prefix = mpu.parts_prefix(key_of(req), upload_id)
+    found = []
+    known = []   # (low, high, rows): every row with low < name < high
+    longest = len(str(max_number))
+    widest = prefix + str(min(10 ** (longest - 1) - 1, max_number)) + '0'
+    for length in range(len(str(marker + 1)), longest + 1):
+        start = max(marker + 1, 10 ** (length - 1))
+        end = min(10 ** length - 1, max_number)
+        if start > end:
+            continue
+        # just before str(start) and just after str(end): no name lies
+        # between (numbers have no leading zero)
+        low = prefix + (str(start - 1) if start - 1 >= 10 ** (length - 1)
+                        else str(start)[:-1])
+        high = prefix + str(end) + '0'
+        if length < longest - 1:
+            # this window holds nearly all longer numbers anyway: read on
+            # to the end once, and the later windows come from memory
+            high = max(high, widest)
+        for rows in _window(req, app, prefix, low, high, count + 1 -
+                            len(found), known):
+            for row in rows:
+                number = mpu.part_number_of(row['name'], prefix)
+                if number is not None and len(str(number)) == length \
+                        and number >= start:
+                    found.append(_part_of_row(number, row))
+            if len(found) > count:
+                break
+        if len(found) > count:
+            break
+    return found[:count], len(found) > count
+
+
+def _window(req, app, prefix, low, high, limit, known):
+    """
+    Pages of the listing rows with low < name < high, from ``known`` if a
+    window read before covers it.
+    """
+    for known_low, known_high, rows in known:
+        if known_low <= low and high <= known_high:
+            yield [row for row in rows if low < row['name'] < high]
+            return
+    name, read = low, []
+    while True:
+        rows = _listing(req, app, {'format': 'json', 'prefix': prefix,
+                                   'marker': name, 'end_marker': high,
+                                   'limit': limit})
+        read.extend(rows)
+        if len(rows) < limit:
+            known.append((low, high, read))
+            yield rows
+            return
+        yield rows
+        name = rows[-1]['name']

@@ -13,7 +13,7 @@ from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 from swift3_multipart import mpu, xml
 from swift3_multipart.controllers.common import segments_container, \
     key_of, head_marker, completed_manifest, initiator_of, list_parts, \
-    refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
+    list_parts_after, refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
 from swift3_multipart.controllers import expiring
@@ -52,15 +52,14 @@ class UploadController(Controller):
         part_number_marker = req.get_validated_param('part-number-marker', 0)
         marker_resp = head_marker(req, self.app, upload_id)
 
-        parts = list_parts(req, self.app, upload_id)
-        numbers = sorted(n for n in parts if n > part_number_marker)
-        page = [parts[n] for n in numbers[:max_parts]]
+        page, truncated = list_parts_after(
+            req, self.app, upload_id, part_number_marker, max_parts,
+            max(self.conf.max_upload_part_num, 10000))
         body = xml.list_parts_result(
             req.container_name, key_of(req), upload_id,
             initiator_of(marker_resp, req), page, part_number_marker,
             page[-1]['part_number'] if page else 0, max_parts,
-            len(numbers) > max_parts, encoding_type,
-            declared_checksum(marker_resp))
+            truncated, encoding_type, declared_checksum(marker_resp))
         resp = HTTPOk(body=body, content_type='application/xml')
         resp.headers.update(expiring.listed(req, self.app, self.conf,
                                             marker_resp))

@@ -6,6 +6,7 @@ backend request fails the test.
 """
 
 import json
+from urllib.parse import parse_qsl
 from email.utils import formatdate
 
 from botocore.auth import HmacV1Auth
@@ -23,6 +24,7 @@ class FakeSwift(object):
 
     def __init__(self):
         self._responses = {}
+        self._containers = {}
         self.calls = []
         self.bodies = []
         self.headers = []
@@ -42,6 +44,26 @@ class FakeSwift(object):
         self.register('GET', path, 200,
                       {'Content-Type': 'application/json'}, rows)
 
+    def register_container(self, path, rows):
+        """
+        A container whose JSON listings (GET ``path?format=json...``) are
+        answered like Swift's: rows in name order, with prefix, marker,
+        end_marker and limit (default 10000) applied. Other requests to
+        ``path`` still need registering.
+        """
+        self._containers[path] = sorted(rows, key=lambda r: r['name'])
+
+    def _listing(self, path, query):
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        if params.get('format') != 'json':
+            return None
+        rows = [r for r in self._containers[path]
+                if r['name'].startswith(params.get('prefix', ''))
+                and r['name'] > params.get('marker', '')
+                and ('end_marker' not in params
+                     or r['name'] < params['end_marker'])]
+        return rows[:int(params.get('limit', 10000))]
+
     def __call__(self, env, start_response):
         method = env['REQUEST_METHOD']
         path = env['PATH_INFO']
@@ -53,6 +75,15 @@ class FakeSwift(object):
         self.calls.append((method, path))
         self.bodies.append(body)
         self.headers.append(HeaderKeyDict(swob.HeaderEnvironProxy(env)))
+        if method == 'GET' and env['PATH_INFO'] in self._containers and \
+                (method, path) not in self._responses:
+            rows = self._listing(env['PATH_INFO'],
+                                 env.get('QUERY_STRING', ''))
+            if rows is not None:
+                return swob.Response(
+                    status=200, body=json.dumps(rows).encode('utf8'),
+                    content_type='application/json',
+                    request=swob.Request(env))(env, start_response)
         if (method, path) not in self._responses:
             self.unexpected.append((method, path))
             raise KeyError((method, path))

@@ -93,6 +93,8 @@ class TestListAndComplete(MultipartTestCase):
         rows = [checked_row(1, 5 * 1024 * 1024), checked_row(2, 10)]
         self.swift.register_listing(*listing_page(rows))
         self.swift.register_listing(*LISTING_END)
+        # ListParts reads windows of the listing
+        self.swift.register_container(SEGMENTS, rows)
 
     def test_list_parts(self):
         resp = self.call('GET', '/bucket/obj?uploadId=%s' % UPLOAD_ID)

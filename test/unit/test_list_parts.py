@@ -1,9 +1,13 @@
 """ListParts: GET /bucket/key?uploadId=ID"""
 
+from urllib.parse import quote
+
 from swift.common.middleware.s3api.etree import fromstring
 
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, \
-    UPLOAD_ID, listing_page, part_row
+    SEGMENTS, UPLOAD_ID, part_row
+
+PREFIX = 'obj/%s/' % UPLOAD_ID
 
 ETAG = '0cc175b9c0f1b6a831c399e269772661'
 
@@ -13,9 +17,7 @@ class TestListParts(MultipartTestCase):
         super().setUp()
         # Swift lists names, so part 10 comes before part 2
         rows = [part_row(n, ETAG, 100 * n) for n in (1, 10, 11, 2, 3)]
-        self.swift.register_listing(*listing_page(rows))
-        self.swift.register_listing(*listing_page(
-            [], 'obj/%s/3' % UPLOAD_ID))
+        self.swift.register_container(SEGMENTS, rows)
 
     def list_parts(self, query=''):
         resp = self.call('GET', '/bucket/obj?uploadId=%s%s'
@@ -29,8 +31,11 @@ class TestListParts(MultipartTestCase):
         elem = self.list_parts()
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                       # in progress
-            ('GET', listing_page([])[0]),           # the parts
-            ('GET', listing_page([], 'obj/%s/3' % UPLOAD_ID)[0]),
+            # the parts, in one page: every 1-digit and 2-digit number, and
+            # the longer ones read on the way, from memory
+            ('GET', SEGMENTS + '?end_marker=%s&format=json&limit=1001'
+             '&marker=%s&prefix=%s' % (
+                 quote(PREFIX + '99990'), quote(PREFIX), quote(PREFIX))),
         ], self.swift.calls)
         self.assertEqual(['1', '2', '3', '10', '11'], [
             e.text for e in elem.findall('./Part/PartNumber')])
@@ -99,6 +104,25 @@ class TestListParts(MultipartTestCase):
         resp = self.call('GET', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertEqual(AUTH_CALLS + [('HEAD', MARKER)], self.swift.calls)
+
+    def test_page_of_the_longest_numbers_reads_only_itself(self):
+        """A page deep into a 10,000-part upload does not list them all."""
+        self.register_marker()
+        rows = [part_row(n, ETAG, 5) for n in range(1, 10001)]
+        self.swift.register_container(SEGMENTS, rows)
+        elem = self.list_parts('&part-number-marker=9000&max-parts=50')
+        self.assertEqual(list(range(9001, 9051)), [
+            int(e.text) for e in elem.findall('./Part/PartNumber')])
+        self.assertEqual('true', elem.find('./IsTruncated').text)
+        listings = [path for method, path in self.swift.calls
+                    if method == 'GET']
+        # from the marker on, pages of max-parts + 1: the 3-digit numbers
+        # among them ('901'...) cost a second page, not 9,000 rows
+        self.assertEqual(
+            SEGMENTS + '?end_marker=%s&format=json&limit=51&marker=%s'
+            '&prefix=%s' % (quote(PREFIX + '99990'), quote(PREFIX + '9000'),
+                            quote(PREFIX)), listings[0])
+        self.assertEqual(2, len(listings))
 
     def test_encoding_type_url(self):
         self.register_marker()
