@@ -103,6 +103,19 @@ class TestReaper(ReaperTestCase):
         self.assertGreaterEqual(stats['no_rule'], 1)
         self.assertEqual(['keep/a', 'tmp/expired'], self.uploads())
 
+    def test_rule_extended_after_create(self):
+        self.s3.put_bucket_lifecycle_configuration(
+            Bucket=self.bucket, LifecycleConfiguration={'Rules': [{
+                'ID': 'tmp', 'Filter': {'Prefix': 'tmp/'},
+                'Status': 'Enabled', 'AbortIncompleteMultipartUpload': {
+                    'DaysAfterInitiation': 5}}]})
+        rp = self.reaper()
+        self.assertGreaterEqual(rp.run_once(now=self.later)['moved'], 1)
+        self.assertEqual(['keep/a', 'tmp/expired'], self.uploads())
+        # the task waits at its new date
+        rp.run_once(now=self.later + 4 * DAY)
+        self.assertEqual(['keep/a'], self.uploads())
+
     def test_command_once_dry_run(self):
         with tempfile.NamedTemporaryFile('w', suffix='.conf') as conf:
             conf.write('[DEFAULT]\nuser = %s\nlog_name = mpu-reaper\n'
