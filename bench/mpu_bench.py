@@ -533,6 +533,8 @@ class Bench(object):
                    'completed_objects': s['lmu_completed'],
                    'parts_per_completed_object': s['lmu_completed_parts']}
         results['before'] = self.list_uploads(bucket)
+        results['segment_objects'] = {'before': self.object_count(
+            bucket + '+segments')}
         for i in range(s['lmu_completed']):
             upload = self.make_upload(bucket, 'done-%03d' % i,
                                       s['lmu_completed_parts'])
@@ -540,8 +542,14 @@ class Bench(object):
                 Bucket=bucket, Key=upload.key, UploadId=upload.upload_id,
                 MultipartUpload=upload.complete_body())
         results['after'] = self.list_uploads(bucket)
+        results['segment_objects']['after'] = self.object_count(
+            bucket + '+segments')
         self.results['list_uploads'] = results
         self.say('list uploads: done')
+
+    def object_count(self, container):
+        return int(self.raw('HEAD', self.swift_path(container)).headers[
+            'X-Container-Object-Count'])
 
     def list_uploads(self, bucket):
         samples = {p: [] for p in S3_PROXIES}

@@ -255,11 +255,36 @@ class TestReport(unittest.TestCase):
                 for m, r in zip((0, 1000), rows)}}
         found, _ = benchreport.assertions({'list_parts': pages([2000, 2000])})
         self.assertEqual([a['passed'] for a in found], [True, True])
-        found, _ = benchreport.assertions({'list_parts': pages([1001, 2000])})
-        self.assertFalse(found[1]['passed'])
-        rows = benchreport.list_parts_rows({'list_parts': pages([1001, 2000])})
+        # fewer rows at one marker: the target is not met, but no row is
+        # read twice, which is what is asserted
+        found, _ = benchreport.assertions({'list_parts': pages([2000, 1108])})
+        self.assertTrue(found[1]['passed'])
+        self.assertEqual(found[1]['detail'], 'marker 0: 2000, marker 1000: '
+                                             '1108')
+        rows = benchreport.list_parts_rows({'list_parts': pages([2000, 1108])})
         self.assertEqual([r.get('met') for r in rows if 'target' in r],
                          [True, False])
+        found, _ = benchreport.assertions({'list_parts': pages([2001, 2000])})
+        self.assertFalse(found[1]['passed'])
+
+    def test_list_uploads_rows(self):
+        def listing(before, after):
+            results = {'uploads': 20, 'completed_objects': 50,
+                       'parts_per_completed_object': 100,
+                       'segment_objects': {'before': 40, 'after': 5040}}
+            for when, rows in (('before', before), ('after', after)):
+                results[when] = {p: benchreport.collect([dict(
+                    observed(4, 2), listing_rows=rows, answer_ok=True)] * 3)
+                    for p in ('ours', 'stock')}
+            return {'list_uploads': results}
+        found, _ = benchreport.assertions(listing(40, 5040))
+        self.assertEqual([a['passed'] for a in found], [True, True])
+        self.assertEqual(found[1]['detail'],
+                         'before: 40 of 40; after: 5040 of 5040')
+        self.assertEqual([r.get('met') for r in benchreport.list_uploads_rows(
+            listing(40, 5040)) if 'target' in r], [True, False])
+        found, _ = benchreport.assertions(listing(80, 5040))
+        self.assertFalse(found[1]['passed'])
 
     def test_judge(self):
         self.assertTrue(benchreport._judge(1.2, 1.0))
