@@ -8,6 +8,7 @@ where what we assert is true of our filter today.
 import math
 import os
 import platform
+import subprocess
 import time
 from importlib import metadata
 
@@ -48,6 +49,22 @@ def collect(seen):
     result['answers_ok'] = [s.get('etag_ok', s.get('answer_ok', True))
                             for s in seen]
     return result
+
+
+def source():
+    """The commit of this checkout, '+dirty' if tracked files differ
+    (the proxies run the working tree), or None outside git."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.check_output(
+            ['git', '-C', top, 'rev-parse', '--short', 'HEAD'],
+            stderr=subprocess.DEVNULL).decode().strip()
+        dirty = subprocess.check_output(
+            ['git', '-C', top, 'status', '--porcelain',
+             '--untracked-files=no'], stderr=subprocess.DEVNULL).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ('+dirty' if dirty else '')
 
 
 def machine():
@@ -289,8 +306,11 @@ def _values(summary):
     return '/'.join('%d' % v for v in values)
 
 
-def document(mode, reps, settings, results, elapsed):
-    """Everything the run found, as one JSON-able dict."""
+def document(mode, reps, settings, results, elapsed, code=None):
+    """Everything the run found, as one JSON-able dict.
+
+    :param code: :func:`source` when the proxies started
+    """
     found, checks = assertions(results)
     rows = (upload_rows(results) + rss_rows(results) +
             complete_rows(results, checks) + list_parts_rows(results) +
@@ -298,7 +318,8 @@ def document(mode, reps, settings, results, elapsed):
     return {
         'date': time.strftime('%Y-%m-%d %H:%M:%S %Z'),
         'mode': mode, 'repetitions': reps, 'seconds': round(elapsed, 1),
-        'machine': machine(), 'settings': settings, 'results': results,
+        'machine': dict(machine(), source=code), 'settings': settings,
+        'results': results,
         'table': rows, 'assertions': found, 'notes': list(NOTES)}
 
 
@@ -309,9 +330,9 @@ def text(doc):
         'swift3_multipart multipart benchmark, %s mode, %d repetitions, '
         '%s, %.0f s' % (doc['mode'], doc['repetitions'], doc['date'],
                         doc['seconds']),
-        '%s, %s CPUs (%s), Swift %s, boto3 %s, Python %s' % (
+        '%s, %s CPUs (%s), Swift %s, boto3 %s, Python %s, source %s' % (
             m['platform'], m['cpu_count'], m['cpu_model'] or '?', m['swift'],
-            m['boto3'], m['python']),
+            m['boto3'], m['python'], m.get('source') or '?'),
         'load average (1, 5, 15 min) at start %s, at end %s' % tuple(
             '/'.join('%.2f' % v for v in doc['results']['load_average'][w])
             for w in ('start', 'end')),

@@ -652,6 +652,7 @@ def main(argv=None, out=sys.stdout):
         saio = Saio.load(args.state_dir)
     started = None
     started_at = time.time()
+    code = report.source()  # what the proxies we start will run
     try:
         if saio is None:
             saio = started = start_own_saio(args.port, args.state_dir)
@@ -662,7 +663,7 @@ def main(argv=None, out=sys.stdout):
             bench.say('deleting what this run stored')
             bench.cleanup()
         doc = report.document(mode, reps, bench.settings, results,
-                              time.time() - started_at)
+                              time.time() - started_at, code)
     except (BenchError, SaioError) as err:
         print('bench: %s' % err, file=sys.stderr)
         return 2
