@@ -19,6 +19,9 @@ Options we add or give another default (all in ``[filter:s3api]``):
     with a message naming both options.
 ``min_segment_size``
     As upstream: 5 MiB, the minimum size of every part but the last.
+``segment_delete_concurrency``
+    Default 8: how many part deletions Abort, Complete (parts left out,
+    superseded segments), overwrites and DeleteBucket run at once.
 ``complete_via_slo``
     Default false: Complete writes the SLO manifest itself, below SLO, from
     the parts it has already checked (see :mod:`swift3_multipart.manifest`).
@@ -35,12 +38,14 @@ Options we add or give another default (all in ``[filter:s3api]``):
 from swift.common.middleware.s3api import s3api as upstream
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
 from swift.common.registry import register_swift_info
-from swift.common.utils import config_true_value, non_negative_int
+from swift.common.utils import config_true_value, \
+    config_positive_int_value, non_negative_int
 
 from swift3_multipart import manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
+DEFAULT_SEGMENT_DELETE_CONCURRENCY = 8
 DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
 
@@ -60,6 +65,10 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         # Complete writes manifests below SLO (see swift3_multipart.manifest)
         self.conf.complete_via_slo = config_true_value(
             wsgi_conf.get('complete_via_slo', False))
+        # parts freed by Abort, Complete, overwrites and DeleteBucket
+        self.conf.segment_delete_concurrency = config_positive_int_value(
+            wsgi_conf.get('segment_delete_concurrency',
+                          DEFAULT_SEGMENT_DELETE_CONCURRENCY))
         self.conf.slo_below = None if slo is None else slo.app
         self.conf.slo_max_manifest_size = None if slo is None else \
             slo.max_manifest_size

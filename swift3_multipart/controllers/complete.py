@@ -257,7 +257,7 @@ class Completion(object):
             return
         try:
             delete_objects(self.req, self.app, self.container, names,
-                           self.conf.multi_delete_concurrency)
+                           self.conf.segment_delete_concurrency)
         except ErrorResponse as err:
             self.logger.warning('upload %s: could not free %d parts: %s',
                                 self.upload_id, len(names), err.summary)

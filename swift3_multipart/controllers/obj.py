@@ -119,7 +119,8 @@ class ObjectController(upstream.ObjectController):
         if superseded:
             try:
                 delete_objects(req, self.app, segments_container(req),
-                               superseded, self.conf.multi_delete_concurrency)
+                               superseded,
+                               self.conf.segment_delete_concurrency)
             except ErrorResponse as err:
                 self.logger.warning('could not free %d parts: %s',
                                     len(superseded), err.summary)

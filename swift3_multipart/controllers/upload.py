@@ -101,7 +101,7 @@ class UploadController(Controller):
         if not in_progress and not parts:
             raise NoSuchUpload(upload_id=upload_id)
         delete_objects(req, self.app, container, parts,
-                       self.conf.multi_delete_concurrency)
+                       self.conf.segment_delete_concurrency)
         if in_progress:
             delete_objects(req, self.app, container, [marker], 1)
         self.logger.increment('mpu.abort')

@@ -74,7 +74,8 @@ class BucketTestCase(unittest.TestCase):
         self.addCleanup(self.empty_and_delete_bucket)
 
     def empty_and_delete_bucket(self):
-        s3 = client()
+        # DeleteBucket deletes what remains of +segments: give it time
+        s3 = client(read_timeout=300)
         for page in s3.get_paginator('list_multipart_uploads').paginate(
                 Bucket=self.bucket):
             for upload in page.get('Uploads', []):

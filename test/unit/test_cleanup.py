@@ -112,3 +112,36 @@ class TestSupersededByPutObject(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual([('HEAD', SEGMENTS), ('PUT', OBJ)],
                          self.object_calls())
+
+
+class TestDeleteBucket(MultipartTestCase):
+    def test_segments_deleted_in_parallel_then_the_containers(self):
+        self.swift.register('HEAD', BUCKET, 204, {
+            'X-Backend-Storage-Policy-Index': '0',
+            'X-Container-Object-Count': '0'})
+        names = ['gone/%s/%d' % (OLD, n) for n in range(1, 21)]
+        self.swift.register_container(SEGMENTS, [
+            {'name': name, 'hash': 'h', 'bytes': 1, 'content_type': 'x',
+             'last_modified': '2026-11-21T10:00:00.000000'}
+            for name in names])
+        for name in names:
+            self.swift.register('DELETE', '%s/%s' % (SEGMENTS, name), 204)
+        self.swift.register('DELETE', SEGMENTS, 204)
+        self.swift.register('DELETE', BUCKET, 204)
+        resp = self.call('DELETE', '/bucket')
+        self.assertEqual(204, resp.status_int, resp.body)
+        deleted = [path for method, path in self.swift.calls
+                   if method == 'DELETE']
+        self.assertEqual(sorted('%s/%s' % (SEGMENTS, n) for n in names),
+                         sorted(deleted[:-2]))
+        self.assertEqual(['DELETE'] * 2, [
+            m for m, _ in self.swift.calls[-2:]])
+        self.assertEqual([SEGMENTS, BUCKET], deleted[-2:])
+
+    def test_bucket_not_empty(self):
+        self.swift.register('HEAD', BUCKET, 204, {
+            'X-Backend-Storage-Policy-Index': '0',
+            'X-Container-Object-Count': '1'})
+        resp = self.call('DELETE', '/bucket')
+        self.assertS3Error(resp, 409, 'BucketNotEmpty')
+        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
