@@ -65,6 +65,16 @@ def split_marker_name(name):
     return tuple(name.rsplit('/', 1))
 
 
+# what XML 1.0 cannot carry, even as a character reference
+_NOT_XML = re.compile(
+    '[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+
+
+def xml_safe(text):
+    """True if ``text`` can be an XML 1.0 element's text."""
+    return _NOT_XML.search(text) is None
+
+
 def valid_upload_id(upload_id):
     """
     True if ``upload_id`` could have been made by CreateMultipartUpload.

@@ -21,14 +21,21 @@ def _owner(parent, tag, user_id):
 
 
 def _key(key, encoding_type):
-    return quote(key) if encoding_type == 'url' else key
+    """
+    A key as a document carries it: URL-encoded when the client asked, or
+    when XML cannot carry it (a control character: only objects other
+    paths wrote can have one, CreateMultipartUpload refuses them).
+    """
+    if encoding_type == 'url' or not mpu.xml_safe(key):
+        return quote(key)
+    return key
 
 
 def initiate_result(bucket, key, upload_id):
     """InitiateMultipartUploadResult."""
     root = Element('InitiateMultipartUploadResult')
     SubElement(root, 'Bucket').text = bucket
-    SubElement(root, 'Key').text = key
+    SubElement(root, 'Key').text = _key(key, None)
     SubElement(root, 'UploadId').text = upload_id
     return tostring(root)
 
@@ -131,7 +138,7 @@ def complete_result(location, bucket, key, s3_etag, xml_declaration=True,
     root = Element('CompleteMultipartUploadResult')
     SubElement(root, 'Location').text = location
     SubElement(root, 'Bucket').text = bucket
-    SubElement(root, 'Key').text = key
+    SubElement(root, 'Key').text = _key(key, None)
     SubElement(root, 'ETag').text = '"%s"' % s3_etag
     if checksum:
         algorithm, checksum_type, value = checksum

@@ -60,6 +60,16 @@ def refuse_unsupported(req):
                                    header=header)
 
 
+def upload_id_param(req):
+    """The uploadId parameter as a native string (ids we make are ASCII;
+    anything else only has to be echoed in NoSuchUpload)."""
+    value = req.params['uploadId']
+    try:
+        return wsgi_to_str(value)
+    except UnicodeDecodeError:
+        return value.encode('latin-1').decode('utf-8', 'replace')
+
+
 def segments_container(req):
     """The (WSGI string) name of the bucket's segments container."""
     return req.container_name + MULTIUPLOAD_SUFFIX

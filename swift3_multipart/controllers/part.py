@@ -12,9 +12,9 @@ from swift.common.swob import Range, str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
 from swift3_multipart import checksums, mpu
-from swift3_multipart.controllers.common import segments_container, \
-    key_of, head_marker, refuse_unsupported, declared_checksum, \
-    checksum_sysmeta
+from swift3_multipart.controllers.common import upload_id_param, \
+    segments_container, key_of, head_marker, refuse_unsupported, \
+    declared_checksum, checksum_sysmeta
 
 # Metadata of a copy source that must not stick to a part. (Not the
 # container-update override of the listing's etag: Swift's copy middleware
@@ -146,7 +146,7 @@ class PartController(ObjectController):
                                   'Unexpected query string parameter')
         refuse_unsupported(req)
         part_number = req.validate_part_number()
-        upload_id = req.params['uploadId']
+        upload_id = upload_id_param(req)
         # Only the marker says an upload is in progress. Stock s3api also
         # accepts the completed manifest here, and then overwrites a live
         # segment of the finished object.

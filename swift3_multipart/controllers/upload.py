@@ -4,16 +4,17 @@ CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
-from swift.common.middleware.s3api.s3response import HTTPOk, \
-    HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
+from swift.common.middleware.s3api.s3response import ErrorResponse, \
+    HTTPOk, HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
     S3NotImplemented, ServiceUnavailable
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
 from swift3_multipart import mpu, xml
-from swift3_multipart.controllers.common import segments_container, \
-    key_of, head_marker, completed_manifest, initiator_of, list_parts, \
-    list_parts_after, refuse_unsupported, declared_checksum, S3_ETAG_SYSMETA
+from swift3_multipart.controllers.common import upload_id_param, \
+    segments_container, key_of, head_marker, completed_manifest, \
+    initiator_of, list_parts, list_parts_after, refuse_unsupported, \
+    declared_checksum, S3_ETAG_SYSMETA
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
 from swift3_multipart.controllers import expiring
@@ -45,7 +46,7 @@ class UploadController(Controller):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
         """
         encoding_type = encoding_type_param(req)
-        upload_id = req.params['uploadId']
+        upload_id = upload_id_param(req)
         max_parts = req.get_validated_param(
             'max-parts', DEFAULT_MAX_PARTS_LISTING,
             self.conf.max_parts_listing)
@@ -77,7 +78,7 @@ class UploadController(Controller):
 
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
         """
-        upload_id = req.params['uploadId']
+        upload_id = upload_id_param(req)
         try:
             head_marker(req, self.app, upload_id)
             in_progress = True
@@ -116,7 +117,7 @@ class UploadController(Controller):
 
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
-        upload_id = req.params['uploadId']
+        upload_id = upload_id_param(req)
         refuse_unsupported(req)
         conditions = pop_conditions(req)
         object_size = mp_object_size(req)
@@ -129,8 +130,15 @@ class UploadController(Controller):
         if body and req.check_md5(body):
             # the Content-MD5 is the body's, not the object's
             req.headers.pop('Etag', None)
-        requested = xml.parse_complete(
-            body, self.conf.max_upload_part_num, upload_id, self.logger)
+        try:
+            requested = xml.parse_complete(
+                body, self.conf.max_upload_part_num, upload_id, self.logger)
+        except ErrorResponse:
+            if marker_resp is None and completed_manifest(
+                    req, self.app, upload_id) is None:
+                # no such upload comes first, as AWS (and stock) answer
+                raise NoSuchUpload(upload_id=upload_id)
+            raise
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
 
         if marker_resp is None:

@@ -84,6 +84,11 @@ class UploadsController(Controller):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
         """
         refuse_unsupported(req)
+        if not mpu.xml_safe(key_of(req)):
+            # every answer about this upload would have to carry the key
+            raise InvalidArgument(
+                'key', wsgi_quote(req.object_name),
+                'Object key contains characters XML 1.0 cannot carry')
         if len(req.object_name) > constraints.MAX_OBJECT_NAME_LENGTH:
             raise KeyTooLongError()
         if len(req.object_name) + mpu.PART_NAME_OVERHEAD > \
@@ -155,6 +160,12 @@ class UploadsController(Controller):
         upload_id_marker = _utf8_param(req, 'upload-id-marker') or ''
         prefix = _utf8_param(req, 'prefix')
         delimiter = _utf8_param(req, 'delimiter')
+        for name, value in (('key-marker', key_marker),
+                            ('upload-id-marker', upload_id_marker),
+                            ('prefix', prefix), ('delimiter', delimiter)):
+            if value and not mpu.xml_safe(value):
+                raise InvalidArgument(name, wsgi_quote(req.params[name]),
+                                      'Characters XML 1.0 cannot carry')
         max_uploads = req.get_validated_param(
             'max-uploads', DEFAULT_MAX_UPLOADS, DEFAULT_MAX_UPLOADS)
 

@@ -549,7 +549,7 @@ class TestHostileNames(HostileTestCase):
 CONTROL_KEY = 'a\x14b'
 
 
-class TestKnownBugs(unittest.TestCase):
+class TestFuzzFindings(unittest.TestCase):
     """Bugs the fuzz found, each as small as it gets; they run on a SAIO of
     their own (base port + 220, ``$S3MP_BUGS_BASE_PORT``), since the
     session fails on any traceback in its SAIO's log."""
@@ -574,81 +574,72 @@ class TestKnownBugs(unittest.TestCase):
         return self.http.request(method, path, body)
 
     def upload_with_control_key(self):
-        """The id of an upload of CONTROL_KEY (Create answers 500, see
-        below, but writes the upload marker first)."""
-        self.send('POST', CONTROL_KEY, [('uploads', None)])
+        """The id of an upload of CONTROL_KEY. Ours refuses to create one
+        (see below); stock s3api writes the marker, then answers 500."""
+        stock = extra_saio.signed_client(self.saio, proxy='stock')
+        try:
+            stock.request('POST', quote_key('/%s/%s' % (
+                self.bucket, CONTROL_KEY)) + '?uploads', b'')
+        finally:
+            stock.close()
         listing = self.send('GET', None, [('uploads', None),
                                           ('encoding-type', 'url')])[2]
         return re.findall(r'<Key>a%14b</Key><UploadId>([^<]+)</UploadId>',
                           listing.decode())[0]
 
-    # BUG: POST /bugs/a%14b?uploads answers 500 (and leaves the upload
-    # behind). Proxy log: "ValueError: All strings must be XML compatible:
-    # Unicode or ASCII, no NULL bytes or control characters", raised by
-    # lxml in swift3_multipart/xml.py initiate_result (SubElement(root,
-    # 'Key').text = key), from controllers/uploads.py POST. Stock s3api
-    # answers 500 too. AWS accepts the key.
-    @unittest.expectedFailure
+    # FIXED BUG: POST /bugs/a%14b?uploads answered 500 (and left the
+    # upload behind; stock s3api does both): lxml refused the key in the
+    # InitiateMultipartUploadResult. Now 400 InvalidArgument before
+    # anything is written: every answer about the upload carries the key.
     def test_create_key_with_control_character(self):
         status, _headers, body = self.send('POST', 'c\x14',
                                            [('uploads', None)])
-        self.assertLess(status, 500, body)
+        self.assertEqual(400, status, body)
+        self.assertIn(b'<Code>InvalidArgument</Code>', body)
+        listing = self.send('GET', None, [('uploads', None),
+                                          ('encoding-type', 'url')])[2]
+        self.assertNotIn(b'<Key>c%14</Key>', listing)
 
-    # BUG: GET /bugs?uploads&prefix=a%14 (also key-marker, delimiter,
-    # upload-id-marker; or any upload's key with such a character, without
-    # encoding-type=url) answers 500: the same ValueError, in
-    # swift3_multipart/xml.py list_uploads_result, from
-    # controllers/uploads.py GET. Stock s3api: 500 too (also with
-    # encoding-type=url for prefix, where ours answers 200).
-    @unittest.expectedFailure
+    # FIXED BUG: GET /bugs?uploads&prefix=a%14 (also key-marker,
+    # delimiter, upload-id-marker) answered 500; now 400 InvalidArgument.
     def test_list_uploads_prefix_with_control_character(self):
-        status, _headers, body = self.send('GET', None, [
-            ('uploads', None), ('prefix', 'a\x14')])
-        self.assertLess(status, 500, body)
+        for name in ('prefix', 'key-marker', 'delimiter'):
+            status, _headers, body = self.send('GET', None, [
+                ('uploads', None), (name, 'a\x14')])
+            self.assertEqual(400, status, body)
 
-    # BUG: GET /bugs/a%14b?uploadId=<id> (ListParts of such a key, without
-    # encoding-type=url) answers 500: the same ValueError, in
-    # swift3_multipart/xml.py list_parts_result, from controllers/upload.py
-    # GET. Stock s3api: 500 too.
-    @unittest.expectedFailure
+    # FIXED BUG: an upload of such a key (stock s3api makes one) made
+    # ListParts, ListMultipartUploads and Complete answer 500; the key is
+    # now URL-encoded in those documents, as encoding-type=url would.
     def test_list_parts_key_with_control_character(self):
         upload_id = self.upload_with_control_key()
         status, _headers, body = self.send('GET', CONTROL_KEY, [
             ('uploadId', upload_id)])
-        self.assertLess(status, 500, body)
+        self.assertEqual(200, status, body)
+        self.assertIn(b'<Key>a%14b</Key>', body)
+        status, _headers, body = self.send('GET', None, [('uploads', None)])
+        self.assertEqual(200, status, body)
 
-    # BUG: POST /bugs/a%14b?uploadId=<id> with a valid part list answers
-    # 500 after the object was written (a later Abort answers
-    # NoSuchUpload): the same ValueError, in swift3_multipart/xml.py
-    # complete_result, from controllers/complete.py complete_result.
-    # Stock s3api: 500 too.
-    @unittest.expectedFailure
     def test_complete_key_with_control_character(self):
         upload_id = self.upload_with_control_key()
         etag = self.send('PUT', CONTROL_KEY, [('partNumber', '1'), (
             'uploadId', upload_id)], PART)[1]['etag']
         status, _headers, body = self.send('POST', CONTROL_KEY, [(
             'uploadId', upload_id)], complete_doc(etag))
-        self.assertLess(status, 500, body)
+        self.assertEqual(200, status, body)
+        self.assertIn(b'<Key>a%14b</Key>', body)
 
-    # BUG: an upload id that is not ASCII comes back double-encoded in
-    # NoSuchUpload's <UploadId> (GET /bugs/obj?uploadId=%C3%BC answers
-    # <UploadId>Ã¼</UploadId>): the controllers pass req.params['uploadId'],
-    # a WSGI string, to the error without wsgi_to_str. Stock s3api answers
-    # 412 PreconditionFailed to such an id.
-    @unittest.expectedFailure
+    # FIXED BUG: an upload id that is not ASCII came back double-encoded
+    # in NoSuchUpload's <UploadId> (a WSGI string, not decoded).
     def test_unicode_upload_id_echoed_as_sent(self):
         status, _headers, body = self.send('GET', 'obj', [
             ('uploadId', '\u00fc')])
         self.assertEqual(404, status)
         self.assertIn('<UploadId>\u00fc</UploadId>', body.decode('utf-8'))
 
-    # BUG: Complete of an upload that does not exist, with an ETag that is
-    # no MD5 (POST /bugs/obj?uploadId=nope, <ETag>x</ETag>), answers 400
-    # InvalidPart: controllers/upload.py POST parses the body
-    # (xml.parse_complete checks ETags) before it raises NoSuchUpload.
-    # AWS and stock s3api answer 404 NoSuchUpload.
-    @unittest.expectedFailure
+    # FIXED BUG: Complete of an upload that does not exist, with an ETag
+    # that is no MD5, answered 400 InvalidPart; AWS and stock s3api answer
+    # 404 NoSuchUpload.
     def test_complete_missing_upload_bad_etag(self):
         status, _headers, body = self.send(
             'POST', 'obj', [('uploadId', 'nope')], complete_doc('x'))

@@ -99,3 +99,8 @@ class TestCreateMultipartUpload(MultipartTestCase):
         resp = self.call('POST', '/bucket/obj?uploads',
                          headers={'x-amz-storage-class': 'STANDARD'})
         self.assertEqual(200, resp.status_int)
+
+    def test_create_key_xml_cannot_carry(self):
+        resp = self.call('POST', '/bucket/a%14b?uploads')
+        self.assertS3Error(resp, 400, 'InvalidArgument')
+        self.assertEqual(AUTH_CALLS, self.swift.calls)
