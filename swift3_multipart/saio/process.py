@@ -105,6 +105,11 @@ def terminate(pid, started=None, timeout=10.0, popen=None, log_path=None):
     :param log_path: its log file, to note the stop in
     :returns: True if the process was running
     """
+    if popen is not None and popen.pid != pid:
+        # a Popen of an earlier process of that name (another Saio object
+        # restarted it): ask about the recorded pid, not about the Popen
+        popen = None
+
     def alive():
         if popen is not None and popen.poll() is not None:
             return False

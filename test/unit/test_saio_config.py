@@ -341,3 +341,22 @@ class TestSaioWithoutServers(TempDirTestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class TestTerminateRecordedPid(unittest.TestCase):
+    def test_popen_of_an_earlier_process_is_ignored(self):
+        """stop() of a Saio object whose proxy another object restarted
+        must kill the recorded pid, not ask the old Popen (which exited)."""
+        import subprocess
+        import sys
+        from swift3_multipart.saio import process
+        old = subprocess.Popen([sys.executable, '-c', 'pass'])
+        old.wait()
+        new = subprocess.Popen([sys.executable, '-c',
+                                'import time; time.sleep(30)'])
+        try:
+            self.assertTrue(process.terminate(new.pid, None, 5, popen=old))
+            self.assertIsNotNone(new.wait(5))
+        finally:
+            if new.poll() is None:
+                new.kill()
