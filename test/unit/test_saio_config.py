@@ -10,6 +10,7 @@ import unittest
 from configparser import ConfigParser
 
 from swift3_multipart.saio import Saio, cli
+from swift3_multipart.saio import process as saio_process
 from swift3_multipart.saio.config import (
     BACKEND_KINDS, MAX_PORT, PORT_OFFSETS, PROXY_KINDS, PROXY_NAMES,
     SaioConfig, default_data_dir, parse_option)
@@ -347,15 +348,13 @@ class TestTerminateRecordedPid(unittest.TestCase):
     def test_popen_of_an_earlier_process_is_ignored(self):
         """stop() of a Saio object whose proxy another object restarted
         must kill the recorded pid, not ask the old Popen (which exited)."""
-        import subprocess
-        import sys
-        from swift3_multipart.saio import process
         old = subprocess.Popen([sys.executable, '-c', 'pass'])
         old.wait()
         new = subprocess.Popen([sys.executable, '-c',
                                 'import time; time.sleep(30)'])
         try:
-            self.assertTrue(process.terminate(new.pid, None, 5, popen=old))
+            self.assertTrue(saio_process.terminate(new.pid, None, 5,
+                                                   popen=old))
             self.assertIsNotNone(new.wait(5))
         finally:
             if new.poll() is None:
