@@ -29,7 +29,7 @@ from swift.common.utils import StreamingPile
 
 from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, UPLOAD_ID_SYSMETA
+    key_of, without_copy_source, UPLOAD_ID_SYSMETA
 
 
 def delete_objects(req, app, container, names, concurrency):
@@ -80,24 +80,20 @@ def superseded_parts(req, app, upload_id=None):
     """
     if not has_segments_container(req, app) or ever_versioned(req, app):
         return []
-    # our own look-up, not the client's request: no ACL handler, and no
-    # copy source turning into an X-Copy-From on a HEAD
-    copy_source = req.headers.pop('X-Amz-Copy-Source', None)
+    # our own look-up, not the client's request: no ACL handler
     try:
-        head = req._get_response(app, 'HEAD', req.container_name,
-                                 req.object_name)
-        old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA)
-        if not head.is_slo or not old_upload or old_upload == upload_id:
-            return []
-        got = req._get_response(app, 'GET', req.container_name,
-                                req.object_name,
-                                query={'multipart-manifest': 'get'})
-        entries = json.loads(got.body)
+        with without_copy_source(req):
+            head = req._get_response(app, 'HEAD', req.container_name,
+                                     req.object_name)
+            old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA)
+            if not head.is_slo or not old_upload or old_upload == upload_id:
+                return []
+            got = req._get_response(app, 'GET', req.container_name,
+                                    req.object_name,
+                                    query={'multipart-manifest': 'get'})
+            entries = json.loads(got.body)
     except (NoSuchKey, AccessDenied, ValueError):
         return []
-    finally:
-        if copy_source is not None:
-            req.headers['X-Amz-Copy-Source'] = copy_source
     prefix = '/%s/%s' % (segments_container(req),
                          mpu.parts_prefix(key_of(req), old_upload))
     return [entry['name'][len('/' + segments_container(req)) + 1:]

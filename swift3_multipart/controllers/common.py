@@ -4,6 +4,7 @@ Every call goes through ``req.get_response`` so that s3api's ACL handlers see
 it; the first call of each operation is the HEAD that the handler checks.
 """
 
+import contextlib
 import json
 
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
@@ -90,13 +91,24 @@ def head_marker(req, app, upload_id):
     if not mpu.valid_upload_id(upload_id):
         raise NoSuchUpload(upload_id=upload_id)
     obj = str_to_wsgi(mpu.marker_name(key_of(req), upload_id))
-    # s3api turns a copy source's ?versionId= into a version-id query on
-    # every backend request of an UploadPartCopy: not the marker's
-    copy_source = req.headers.pop('X-Amz-Copy-Source', None)
     try:
-        return req.get_response(app, 'HEAD', segments_container(req), obj)
+        with without_copy_source(req):
+            return req.get_response(app, 'HEAD', segments_container(req),
+                                    obj)
     except NoSuchKey:
         raise NoSuchUpload(upload_id=upload_id)
+
+
+@contextlib.contextmanager
+def without_copy_source(req):
+    """
+    Our own look-ups during a PUT with ``x-amz-copy-source``: s3api would
+    turn the header into an X-Copy-From, and its ?versionId= into a
+    version-id query, on every backend request of the S3 request.
+    """
+    copy_source = req.headers.pop('X-Amz-Copy-Source', None)
+    try:
+        yield
     finally:
         if copy_source is not None:
             req.headers['X-Amz-Copy-Source'] = copy_source
