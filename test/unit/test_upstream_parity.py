@@ -10,7 +10,6 @@ request through stock s3api over the same fake.
 
 import base64
 import hashlib
-import json
 import time
 from unittest import mock
 
@@ -23,6 +22,7 @@ from swift3_multipart.controllers.upload import UploadController
 from test.unit.base import MultipartTestCase, ACCOUNT, BUCKET, SEGMENTS, \
     MARKER, OBJ, UPLOAD_ID, listing_page, part_row, part_path
 from test.unit.helpers import FakeAuth
+from test.unit.test_complete import slo_result
 
 ETAGS = [hashlib.md5(b'part%d' % n).hexdigest() for n in range(3)]
 MANIFEST_PUT = OBJ + '?heartbeat=on&multipart-manifest=put'
@@ -40,12 +40,6 @@ def complete_xml(parts):
     return ('<CompleteMultipartUpload>%s</CompleteMultipartUpload>' % ''.join(
         '<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>'
         % (n, etag) for n, etag in parts)).encode('ascii')
-
-
-def slo_result(status='201 Created', errors=()):
-    """SLO's heartbeat answer: whitespace, then its result document."""
-    return (b' ', b' ', json.dumps({'Response Status': status,
-                                    'Errors': list(errors)}).encode('ascii'))
 
 
 class TestCompleteParity(MultipartTestCase):
