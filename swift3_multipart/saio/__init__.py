@@ -16,6 +16,11 @@ one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
 * memcached, only if a ``memcached`` binary is on PATH (else the pipelines
   have no ``cache`` filter).
 
+With ``tls=True`` the proxies serve https with a self-signed certificate
+made at start (see :mod:`swift3_multipart.saio.tls`); clients trust
+``env()['ca_file']``. That is what makes boto3 send ``aws-chunked`` bodies
+with trailing checksums, as it does against AWS.
+
 Example::
 
     saio = Saio('/tmp/saio', s3api_options={'min_segment_size': 1024})
@@ -36,6 +41,7 @@ import shutil
 import sys
 
 from swift3_multipart.saio import process
+from swift3_multipart.saio import tls as saio_tls
 from swift3_multipart.saio.config import (
     BACKEND_KINDS, DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS,
     SaioConfig, access_key, write_file)
@@ -74,10 +80,12 @@ class Saio(object):
         ``('ours', 'stock', 'raw')``; ``raw`` (no s3api, no auth) is for
         benchmarks
     :param timeout: seconds to wait for the servers to be ready
+    :param tls: serve the proxies over https (self-signed certificate)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
-                 s3api_options=None, proxies=PROXY_NAMES, timeout=30.0):
+                 s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
+                 tls=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -86,7 +94,7 @@ class Saio(object):
             self.state_dir, base_port=base_port, replicas=replicas,
             s3api_options=s3api_options, proxies=proxies,
             memcache_port=saved.get('memcache_port'),
-            data_dir=saved.get('data_dir'))
+            data_dir=saved.get('data_dir'), tls=tls)
 
     @classmethod
     def load(cls, state_dir, **overrides):
@@ -97,7 +105,7 @@ class Saio(object):
         saio = cls(state_dir)
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
-                           'proxies')}
+                           'proxies', 'tls')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -119,6 +127,7 @@ class Saio(object):
             'proxies': list(conf.proxies),
             'memcache_port': conf.memcache_port,
             'data_dir': conf.data_dir,
+            'tls': conf.tls,
         }, indent=2, sort_keys=True) + '\n')
 
     @property
@@ -200,10 +209,15 @@ class Saio(object):
             def ready():
                 return process.port_accepts(self.config.memcache_port)
         else:
-            url = 'http://127.0.0.1:%d/healthcheck' % self._port_of(name)
+            scheme, context = 'http', None
+            if name.startswith('proxy-') and self.config.tls:
+                scheme = 'https'
+                context = saio_tls.client_context(self.config.cert_path)
+            url = '%s://127.0.0.1:%d/healthcheck' % (
+                scheme, self._port_of(name))
 
             def ready():
-                return process.http_status(url) == 200
+                return process.http_status(url, context=context) == 200
         return (name, ready, self._popens.get(name),
                 self.config.log_path(name))
 
@@ -313,7 +327,8 @@ class Saio(object):
     def _endpoint(self, name):
         if name not in self.config.proxies:
             return None
-        return 'http://127.0.0.1:%d' % self.config.port(name)
+        return '%s://127.0.0.1:%d' % (self.config.scheme,
+                                      self.config.port(name))
 
     @property
     def endpoint(self):
@@ -349,7 +364,8 @@ class Saio(object):
         v1.0),
         ``state_dir``, ``internal_client_conf``, ``proxy_log`` (of
         ``ours``), ``proxy_logs`` ({proxy: path}), ``log_dir``, ``data_dir``,
-        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``.
+        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``,
+        ``ca_file`` (the proxies' certificate with ``tls``, else None).
         """
         conf = self.config
         users = {access_key(a, u): p for a, u, p, _g in USERS}
@@ -365,8 +381,8 @@ class Saio(object):
                             for a, u, _p, g in USERS},
             'accounts': {access_key(a, u): 'AUTH_' + a
                          for a, u, _p, _g in USERS},
-            'auth_url': 'http://127.0.0.1:%d/auth/v1.0' % conf.port(
-                conf.proxies[0]),
+            'auth_url': '%s://127.0.0.1:%d/auth/v1.0' % (
+                conf.scheme, conf.port(conf.proxies[0])),
             'state_dir': self.state_dir,
             'internal_client_conf': self.internal_client_conf,
             'proxy_log': self.proxy_log,
@@ -377,6 +393,7 @@ class Saio(object):
             'memcache': conf.memcache_servers,
             'replicas': conf.replicas,
             's3api_options': conf.s3api_options,
+            'ca_file': conf.cert_path if conf.tls else None,
         }
 
     def internal_client(self, request_tries=3):

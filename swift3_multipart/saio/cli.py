@@ -5,7 +5,7 @@ Usage::
     swift3-multipart-saio start [--port 18080] [--replicas 1]
                                 [--s3api-option KEY=VALUE ...]
                                 [--no-stock | --proxies ours,stock[,raw]]
-                                [--defaults]
+                                [--tls | --no-tls] [--defaults]
     swift3-multipart-saio stop | status | env | wipe
     swift3-multipart-saio restart-proxy ours|stock|raw
 
@@ -78,6 +78,11 @@ def make_parser():
                        help='proxies to run: ours,stock (default), one of '
                             'them, and raw (no s3api, no auth: for '
                             'benchmarks, base port + 2)')
+    start.add_argument('--tls', action=argparse.BooleanOptionalAction,
+                       default=None,
+                       help='serve the proxies over https with a '
+                            'self-signed certificate (env exports it as '
+                            'AWS_CA_BUNDLE)')
     start.add_argument('--defaults', action='store_true',
                        help='ignore the settings of the last start')
     sub.add_parser('stop', parents=[common], help='stop all servers')
@@ -101,6 +106,8 @@ def export_lines(env):
         ('SAIO_STOCK_ENDPOINT_URL', env['stock_endpoint'] or ''),
         ('SAIO_STATE_DIR', env['state_dir']),
     ]
+    if env.get('ca_file'):
+        lines.append(('AWS_CA_BUNDLE', env['ca_file']))
     return ['export %s=%s' % (key, shlex.quote(value))
             for key, value in lines]
 
@@ -150,7 +157,8 @@ def main(argv=None, out=None):
             options = dict(args.s3api_options) \
                 if args.s3api_options is not None else None
             kwargs = dict(base_port=args.port, replicas=args.replicas,
-                          s3api_options=options, proxies=args.proxies)
+                          s3api_options=options, proxies=args.proxies,
+                          tls=args.tls)
             if args.defaults:
                 saio = Saio(state_dir, **{k: v for k, v in kwargs.items()
                                           if v is not None})

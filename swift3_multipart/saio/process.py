@@ -155,10 +155,13 @@ def port_accepts(port, host='127.0.0.1', timeout=0.5):
     return True
 
 
-def http_status(url, timeout=2.0):
-    """HTTP status of a GET of ``url``, or None if there is no answer."""
+def http_status(url, timeout=2.0, context=None):
+    """HTTP status of a GET of ``url``, or None if there is no answer.
+
+    :param context: ``ssl.SSLContext`` of an https ``url``
+    """
     try:
-        with urlopen(url, timeout=timeout) as resp:
+        with urlopen(url, timeout=timeout, context=context) as resp:
             return resp.status
     except HTTPError as err:
         return err.code
