@@ -12,14 +12,12 @@ one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
   port + 2: the same pipeline without s3api and without auth, so Swift
   authorizes everything (``/v1/AUTH_test/...`` with no token); for
   benchmarks only;
-* one account, one container and one object server serving all devices;
+* one account, one container and one object server serving all devices
+  (with ``object_servers_per_device=True``, one object server per device,
+  which a fault test can stop and start: see
+  :mod:`swift3_multipart.saio.faults`);
 * memcached, only if a ``memcached`` binary is on PATH (else the pipelines
   have no ``cache`` filter).
-
-With ``tls=True`` the proxies serve https with a self-signed certificate
-made at start (see :mod:`swift3_multipart.saio.tls`); clients trust
-``env()['ca_file']``. That is what makes boto3 send ``aws-chunked`` bodies
-with trailing checksums, as it does against AWS.
 
 Example::
 
@@ -41,10 +39,10 @@ import shutil
 import sys
 
 from swift3_multipart.saio import process
-from swift3_multipart.saio import tls as saio_tls
+from swift3_multipart.saio.faults import ServerControl
 from swift3_multipart.saio.config import (
-    BACKEND_KINDS, DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS,
-    SaioConfig, access_key, write_file)
+    DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS, SaioConfig, access_key,
+    write_file)
 from swift3_multipart.saio.process import SaioError
 from swift3_multipart.saio.swiftdir import use_state_dir
 
@@ -68,7 +66,7 @@ def ours_installed():
                for ep in dist.entry_points)
 
 
-class Saio(object):
+class Saio(ServerControl):
     """A SAIO whose files live in ``state_dir``.
 
     :param state_dir: state directory (created if needed)
@@ -80,12 +78,13 @@ class Saio(object):
         ``('ours', 'stock', 'raw')``; ``raw`` (no s3api, no auth) is for
         benchmarks
     :param timeout: seconds to wait for the servers to be ready
-    :param tls: serve the proxies over https (self-signed certificate)
+    :param object_servers_per_device: one object server process per device
+        (``object-sdb1``...; see :mod:`swift3_multipart.saio.faults`)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
-                 tls=False):
+                 object_servers_per_device=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -94,7 +93,8 @@ class Saio(object):
             self.state_dir, base_port=base_port, replicas=replicas,
             s3api_options=s3api_options, proxies=proxies,
             memcache_port=saved.get('memcache_port'),
-            data_dir=saved.get('data_dir'), tls=tls)
+            data_dir=saved.get('data_dir'),
+            object_servers_per_device=object_servers_per_device)
 
     @classmethod
     def load(cls, state_dir, **overrides):
@@ -105,7 +105,7 @@ class Saio(object):
         saio = cls(state_dir)
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
-                           'proxies', 'tls')}
+                           'proxies', 'object_servers_per_device')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -127,14 +127,14 @@ class Saio(object):
             'proxies': list(conf.proxies),
             'memcache_port': conf.memcache_port,
             'data_dir': conf.data_dir,
-            'tls': conf.tls,
+            'object_servers_per_device': conf.object_servers_per_device,
         }, indent=2, sort_keys=True) + '\n')
 
     @property
     def process_names(self):
         """Names of our processes, in start order."""
         names = ['memcached'] if self.config.memcache_port else []
-        names.extend(BACKEND_KINDS)
+        names.extend(self.config.backend_servers)
         names.extend('proxy-' + name for name in self.config.proxies)
         return names
 
@@ -194,7 +194,7 @@ class Saio(object):
                     'proxy', conf.proxy_conf_path(name[len('proxy-'):])]
         else:
             argv = [sys.executable, '-m', 'swift3_multipart.saio.server',
-                    name, conf.backend_conf_path(name)]
+                    name.split('-', 1)[0], conf.backend_conf_path(name)]
         env = dict(os.environ, PYTHONUNBUFFERED='1')
         env['PYTHONPATH'] = os.pathsep.join(
             [_PACKAGE_ROOT] + [p for p in env.get('PYTHONPATH', '').split(
@@ -209,15 +209,10 @@ class Saio(object):
             def ready():
                 return process.port_accepts(self.config.memcache_port)
         else:
-            scheme, context = 'http', None
-            if name.startswith('proxy-') and self.config.tls:
-                scheme = 'https'
-                context = saio_tls.client_context(self.config.cert_path)
-            url = '%s://127.0.0.1:%d/healthcheck' % (
-                scheme, self._port_of(name))
+            url = 'http://127.0.0.1:%d/healthcheck' % self._port_of(name)
 
             def ready():
-                return process.http_status(url, context=context) == 200
+                return process.http_status(url) == 200
         return (name, ready, self._popens.get(name),
                 self.config.log_path(name))
 
@@ -327,8 +322,7 @@ class Saio(object):
     def _endpoint(self, name):
         if name not in self.config.proxies:
             return None
-        return '%s://127.0.0.1:%d' % (self.config.scheme,
-                                      self.config.port(name))
+        return 'http://127.0.0.1:%d' % self.config.port(name)
 
     @property
     def endpoint(self):
@@ -364,8 +358,7 @@ class Saio(object):
         v1.0),
         ``state_dir``, ``internal_client_conf``, ``proxy_log`` (of
         ``ours``), ``proxy_logs`` ({proxy: path}), ``log_dir``, ``data_dir``,
-        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``,
-        ``ca_file`` (the proxies' certificate with ``tls``, else None).
+        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``.
         """
         conf = self.config
         users = {access_key(a, u): p for a, u, p, _g in USERS}
@@ -381,8 +374,8 @@ class Saio(object):
                             for a, u, _p, g in USERS},
             'accounts': {access_key(a, u): 'AUTH_' + a
                          for a, u, _p, _g in USERS},
-            'auth_url': '%s://127.0.0.1:%d/auth/v1.0' % (
-                conf.scheme, conf.port(conf.proxies[0])),
+            'auth_url': 'http://127.0.0.1:%d/auth/v1.0' % conf.port(
+                conf.proxies[0]),
             'state_dir': self.state_dir,
             'internal_client_conf': self.internal_client_conf,
             'proxy_log': self.proxy_log,
@@ -393,7 +386,6 @@ class Saio(object):
             'memcache': conf.memcache_servers,
             'replicas': conf.replicas,
             's3api_options': conf.s3api_options,
-            'ca_file': conf.cert_path if conf.tls else None,
         }
 
     def internal_client(self, request_tries=3):

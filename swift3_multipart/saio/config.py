@@ -10,9 +10,9 @@ Everything a SAIO needs lives in one *state directory*::
     proxy-server-stock.conf          s3api = egg:swift#s3api
     proxy-server-raw.conf            no s3api, no auth (opt-in, benchmarks)
     account-server.conf, container-server.conf, object-server.conf
+                                     (or object-sdb<n>-server.conf, one
+                                     per device; see below)
     internal-client.conf             for swift's InternalClient
-    proxy-cert.pem, proxy-key.pem    with tls=True: the proxies' self-signed
-                                     certificate (the clients' CA) and key
     logs/, run/                      log files and pid files
     data                             symlink to the devices directory
 
@@ -22,6 +22,10 @@ object metadata in extended attributes, and ext4 has little room for them.
 :class:`SaioConfig` computes every setting from a few parameters; its
 ``*_conf()`` methods return the text of a file without touching the disk,
 and :meth:`SaioConfig.write` writes them all, with the rings.
+
+With ``object_servers_per_device``, each device has an object server of its
+own (``object-sdb1``, ``object-sdb2``...: own port, own ring entry, as the
+nodes of a real cluster), so that a test can stop one of them.
 """
 
 import hashlib
@@ -30,8 +34,6 @@ import pwd
 import re
 import uuid
 from configparser import ConfigParser
-
-from swift3_multipart.saio import tls as saio_tls
 
 # the proxies a SAIO runs by default
 PROXY_NAMES = ('ours', 'stock')
@@ -50,6 +52,9 @@ MAX_PORT = 32767
 # offsets from the base port; proxies first, backends and memcached above
 PORT_OFFSETS = {'ours': 0, 'stock': 1, 'raw': 2, 'object': 10,
                 'container': 11, 'account': 12, 'memcached': 19}
+# object servers per device: device i listens on base + 13 + i (6 at most)
+OBJECT_DEVICE_OFFSET = 13
+MAX_OBJECT_SERVERS = PORT_OFFSETS['memcached'] - OBJECT_DEVICE_OFFSET
 REGION = 'us-east-1'
 PART_POWER = 8
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
@@ -163,13 +168,13 @@ class SaioConfig(object):
     :param memcache_port: port of our memcached, or None to run without
         the ``cache`` filter
     :param data_dir: devices directory (default: :func:`default_data_dir`)
-    :param tls: serve the proxies over https, with a self-signed
-        certificate (see :mod:`swift3_multipart.saio.tls`)
+    :param object_servers_per_device: one object server process per device
+        (``object-sdb1``...) instead of one ``object`` server for all
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
-                 data_dir=None, tls=False):
+                 data_dir=None, object_servers_per_device=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.base_port = int(base_port)
         self.replicas = int(replicas)
@@ -182,9 +187,13 @@ class SaioConfig(object):
         self.extra_s3api_options = check_options(s3api_options)
         self.memcache_port = memcache_port
         self.data_dir = data_dir or default_data_dir(self.state_dir)
-        self.tls = bool(tls)
         self.user = current_user()
-        for name in PORT_OFFSETS:
+        self.object_servers_per_device = bool(object_servers_per_device)
+        if self.object_servers_per_device and \
+                self.device_count > MAX_OBJECT_SERVERS:
+            raise ValueError('at most %d object servers per device; use '
+                             'fewer replicas' % MAX_OBJECT_SERVERS)
+        for name in list(PORT_OFFSETS) + self.object_servers:
             port = self.port(name)
             if not 0 < port <= MAX_PORT:
                 raise ValueError('port %d of %s is not in 1..%d; use a lower '
@@ -193,9 +202,26 @@ class SaioConfig(object):
     # --- names and numbers ---------------------------------------------
 
     def port(self, name):
-        """Port of a proxy (``ours``/``stock``/``raw``), backend or
-        memcached."""
+        """Port of a proxy (``ours``/``stock``/``raw``), backend (also
+        ``object-<device>``) or memcached."""
+        if name.startswith('object-'):
+            return self.base_port + OBJECT_DEVICE_OFFSET + self.devices.index(
+                name[len('object-'):])
         return self.base_port + PORT_OFFSETS[name]
+
+    @property
+    def object_servers(self):
+        """Process names of the object servers: ``object``, or one
+        ``object-<device>`` per device."""
+        if self.object_servers_per_device:
+            return ['object-' + device for device in self.devices]
+        return ['object']
+
+    @property
+    def backend_servers(self):
+        """Process names of the backend servers, in start order."""
+        return [k for k in BACKEND_KINDS if k != 'object'] + \
+            self.object_servers
 
     @property
     def device_count(self):
@@ -240,19 +266,6 @@ class SaioConfig(object):
     def swift_conf_path(self):
         return self.path('swift.conf')
 
-    @property
-    def cert_path(self):
-        """The proxies' certificate, also the CA file of their clients."""
-        return self.path(saio_tls.CERT_FILE)
-
-    @property
-    def key_path(self):
-        return self.path(saio_tls.KEY_FILE)
-
-    @property
-    def scheme(self):
-        return 'https' if self.tls else 'http'
-
     def log_path(self, process_name):
         return self.path('logs', '%s.log' % process_name)
 
@@ -294,9 +307,6 @@ class SaioConfig(object):
             pipeline = [n for n in pipeline if n not in S3_AND_AUTH]
         default = self._default_section(self.port(name), 'proxy-' + name)
         default[1].append(('expose_info', 'true'))
-        if self.tls:
-            default[1].extend([('cert_file', self.cert_path),
-                               ('key_file', self.key_path)])
         sections = [
             default,
             ('pipeline:main', [('pipeline', ' '.join(pipeline))]),
@@ -344,10 +354,13 @@ class SaioConfig(object):
     def proxy_conf(self, name):
         return render(self.proxy_sections(name))
 
-    def backend_conf(self, kind):
-        if kind not in BACKEND_KINDS:
-            raise ValueError('unknown backend server %r' % (kind,))
-        default = self._default_section(self.port(kind), kind + '-server')
+    def backend_conf(self, name):
+        """Config of a backend server (a name of :attr:`backend_servers`
+        or of :data:`BACKEND_KINDS`)."""
+        if name not in BACKEND_KINDS and name not in self.backend_servers:
+            raise ValueError('unknown backend server %r' % (name,))
+        kind = name.split('-', 1)[0]
+        default = self._default_section(self.port(name), name + '-server')
         default[1].extend([('devices', self.data_dir),
                            ('mount_check', 'false'),
                            ('disable_fallocate', 'true')])
@@ -378,11 +391,16 @@ class SaioConfig(object):
         return render(sections)
 
     def ring_devices(self, kind):
-        """Device dicts of a ring: one zone per device, all on 127.0.0.1."""
+        """Device dicts of a ring: one zone per device, all on 127.0.0.1;
+        on the port of the device's own object server if it has one."""
+        def port(device):
+            if kind == 'object' and self.object_servers_per_device:
+                return self.port('object-' + device)
+            return self.port(kind)
         return [{'id': i, 'region': 1, 'zone': i + 1, 'weight': 100.0,
-                 'ip': '127.0.0.1', 'port': self.port(kind),
+                 'ip': '127.0.0.1', 'port': port(device),
                  'replication_ip': '127.0.0.1',
-                 'replication_port': self.port(kind),
+                 'replication_port': port(device),
                  'device': device, 'meta': ''}
                 for i, device in enumerate(self.devices)]
 
@@ -428,12 +446,10 @@ class SaioConfig(object):
         }
         for name in self.proxies:
             files[self.proxy_conf_path(name)] = self.proxy_conf(name)
-        for kind in BACKEND_KINDS:
-            files[self.backend_conf_path(kind)] = self.backend_conf(kind)
+        for name in self.backend_servers:
+            files[self.backend_conf_path(name)] = self.backend_conf(name)
         for path, text in files.items():
             write_file(path, text)
-        if self.tls:
-            saio_tls.ensure_certificate(self.cert_path, self.key_path)
         for kind in BACKEND_KINDS:
             self.build_ring(kind)
 

@@ -1,0 +1,106 @@
+"""Stopping and starting single servers of a running SAIO, for fault tests.
+
+:class:`ServerControl` is a part of :class:`swift3_multipart.saio.Saio`.
+With ``object_servers_per_device=True`` each device has an object server of
+its own (``object-sdb1``, ``object-sdb2``...), so stopping one takes one
+node of the object ring away, as a crashed storage node would; the proxy
+then writes to a handoff device and error-limits the node, as in a real
+cluster. Every signal goes to a recorded PID only (see
+:mod:`swift3_multipart.saio.process`).
+"""
+
+import errno
+import os
+import signal
+import time
+
+from swift3_multipart.saio import process
+from swift3_multipart.saio.process import SaioError
+
+
+def kill(pid, started=None, popen=None, timeout=5.0):
+    """SIGKILL ``pid`` (no SIGTERM first: a crash, not a shutdown) and wait
+    until it is gone.
+
+    :returns: True if the process was running
+    """
+    if popen is not None and popen.pid != pid:
+        popen = None    # an earlier process of that name
+
+    def alive():
+        if popen is not None and popen.poll() is not None:
+            return False
+        return process.is_alive(pid, started)
+
+    if not alive():
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError as err:
+        if err.errno == errno.ESRCH:
+            return True
+        raise
+    deadline = time.time() + timeout
+    while alive():
+        if time.time() > deadline:
+            raise SaioError('process %d survived SIGKILL' % pid)
+        time.sleep(0.02)
+    return True
+
+
+class ServerControl(object):
+    """Stop, kill and start one process of a SAIO by its name
+    (``object-sdb2``, ``proxy-ours``...; see ``Saio.process_names``)."""
+
+    def _check_name(self, name):
+        if name not in self.process_names:
+            raise SaioError('no process %r in this SAIO (%s)' % (
+                name, ', '.join(self.process_names)))
+
+    def pid(self, name):
+        """The recorded PID of a running process, or None."""
+        self._check_name(name)
+        found = process.read_pid_file(self._pid_path(name))
+        if found and process.is_alive(*found):
+            return found[0]
+        return None
+
+    def stop_server(self, name, crash=False):
+        """Stop one process by its recorded PID: SIGTERM (SIGKILL after the
+        timeout), or at once SIGKILL with ``crash``.
+
+        :returns: the PID stopped, or None if it was not running
+        """
+        self._check_name(name)
+        found = process.read_pid_file(self._pid_path(name))
+        stopped = None
+        if found:
+            popen = self._popens.pop(name, None)
+            log_path = self.config.log_path(name)
+            if crash:
+                process.note(log_path, 'killing pid %d' % found[0])
+                running = kill(found[0], found[1], popen)
+            else:
+                running = process.terminate(found[0], found[1], self.timeout,
+                                            popen=popen, log_path=log_path)
+            stopped = found[0] if running else None
+            process.remove_file(self._pid_path(name))
+        return stopped
+
+    def start_server(self, name):
+        """Start one process that is not running, with the config written
+        at ``start()``, and wait until it serves.
+
+        :returns: its PID
+        """
+        if self.pid(name) is not None:
+            raise SaioError('%s is running already' % name)
+        self._start_group([name])
+        return self.pid(name)
+
+    def kill_proxy(self, name='ours'):
+        """SIGKILL a proxy (``'ours'``...), as a crash would.
+
+        :returns: the PID killed, or None
+        """
+        return self.stop_server('proxy-' + name, crash=True)
