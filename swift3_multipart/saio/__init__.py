@@ -19,6 +19,11 @@ one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
 * memcached, only if a ``memcached`` binary is on PATH (else the pipelines
   have no ``cache`` filter).
 
+With ``tls=True`` the proxies serve https with a self-signed certificate
+made at start (see :mod:`swift3_multipart.saio.tls`); clients trust
+``env()['ca_file']``. That is what makes boto3 send ``aws-chunked`` bodies
+with trailing checksums, as it does against AWS.
+
 Example::
 
     saio = Saio('/tmp/saio', s3api_options={'min_segment_size': 1024})
@@ -40,6 +45,7 @@ import sys
 
 from swift3_multipart.saio import process
 from swift3_multipart.saio.faults import ServerControl
+from swift3_multipart.saio import tls as saio_tls
 from swift3_multipart.saio.config import (
     DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS, SaioConfig, access_key,
     write_file)
@@ -78,13 +84,14 @@ class Saio(ServerControl):
         ``('ours', 'stock', 'raw')``; ``raw`` (no s3api, no auth) is for
         benchmarks
     :param timeout: seconds to wait for the servers to be ready
+    :param tls: serve the proxies over https (self-signed certificate)
     :param object_servers_per_device: one object server process per device
         (``object-sdb1``...; see :mod:`swift3_multipart.saio.faults`)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
-                 object_servers_per_device=False):
+                 tls=False, object_servers_per_device=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -93,7 +100,7 @@ class Saio(ServerControl):
             self.state_dir, base_port=base_port, replicas=replicas,
             s3api_options=s3api_options, proxies=proxies,
             memcache_port=saved.get('memcache_port'),
-            data_dir=saved.get('data_dir'),
+            data_dir=saved.get('data_dir'), tls=tls,
             object_servers_per_device=object_servers_per_device)
 
     @classmethod
@@ -105,7 +112,7 @@ class Saio(ServerControl):
         saio = cls(state_dir)
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
-                           'proxies', 'object_servers_per_device')}
+                           'proxies', 'tls', 'object_servers_per_device')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -127,6 +134,7 @@ class Saio(ServerControl):
             'proxies': list(conf.proxies),
             'memcache_port': conf.memcache_port,
             'data_dir': conf.data_dir,
+            'tls': conf.tls,
             'object_servers_per_device': conf.object_servers_per_device,
         }, indent=2, sort_keys=True) + '\n')
 
@@ -209,10 +217,15 @@ class Saio(ServerControl):
             def ready():
                 return process.port_accepts(self.config.memcache_port)
         else:
-            url = 'http://127.0.0.1:%d/healthcheck' % self._port_of(name)
+            scheme, context = 'http', None
+            if name.startswith('proxy-') and self.config.tls:
+                scheme = 'https'
+                context = saio_tls.client_context(self.config.cert_path)
+            url = '%s://127.0.0.1:%d/healthcheck' % (
+                scheme, self._port_of(name))
 
             def ready():
-                return process.http_status(url) == 200
+                return process.http_status(url, context=context) == 200
         return (name, ready, self._popens.get(name),
                 self.config.log_path(name))
 
@@ -322,7 +335,8 @@ class Saio(ServerControl):
     def _endpoint(self, name):
         if name not in self.config.proxies:
             return None
-        return 'http://127.0.0.1:%d' % self.config.port(name)
+        return '%s://127.0.0.1:%d' % (self.config.scheme,
+                                      self.config.port(name))
 
     @property
     def endpoint(self):
@@ -358,7 +372,8 @@ class Saio(ServerControl):
         v1.0),
         ``state_dir``, ``internal_client_conf``, ``proxy_log`` (of
         ``ours``), ``proxy_logs`` ({proxy: path}), ``log_dir``, ``data_dir``,
-        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``.
+        ``memcache`` (host:port or None), ``replicas``, ``s3api_options``,
+        ``ca_file`` (the proxies' certificate with ``tls``, else None).
         """
         conf = self.config
         users = {access_key(a, u): p for a, u, p, _g in USERS}
@@ -374,8 +389,8 @@ class Saio(ServerControl):
                             for a, u, _p, g in USERS},
             'accounts': {access_key(a, u): 'AUTH_' + a
                          for a, u, _p, _g in USERS},
-            'auth_url': 'http://127.0.0.1:%d/auth/v1.0' % conf.port(
-                conf.proxies[0]),
+            'auth_url': '%s://127.0.0.1:%d/auth/v1.0' % (
+                conf.scheme, conf.port(conf.proxies[0])),
             'state_dir': self.state_dir,
             'internal_client_conf': self.internal_client_conf,
             'proxy_log': self.proxy_log,
@@ -386,6 +401,7 @@ class Saio(ServerControl):
             'memcache': conf.memcache_servers,
             'replicas': conf.replicas,
             's3api_options': conf.s3api_options,
+            'ca_file': conf.cert_path if conf.tls else None,
         }
 
     def internal_client(self, request_tries=3):

@@ -13,6 +13,8 @@ Everything a SAIO needs lives in one *state directory*::
                                      (or object-sdb<n>-server.conf, one
                                      per device; see below)
     internal-client.conf             for swift's InternalClient
+    proxy-cert.pem, proxy-key.pem    with tls=True: the proxies' self-signed
+                                     certificate (the clients' CA) and key
     logs/, run/                      log files and pid files
     data                             symlink to the devices directory
 
@@ -34,6 +36,8 @@ import pwd
 import re
 import uuid
 from configparser import ConfigParser
+
+from swift3_multipart.saio import tls as saio_tls
 
 # the proxies a SAIO runs by default
 PROXY_NAMES = ('ours', 'stock')
@@ -170,11 +174,13 @@ class SaioConfig(object):
     :param data_dir: devices directory (default: :func:`default_data_dir`)
     :param object_servers_per_device: one object server process per device
         (``object-sdb1``...) instead of one ``object`` server for all
+    :param tls: serve the proxies over https, with a self-signed
+        certificate (see :mod:`swift3_multipart.saio.tls`)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
-                 data_dir=None, object_servers_per_device=False):
+                 data_dir=None, tls=False, object_servers_per_device=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.base_port = int(base_port)
         self.replicas = int(replicas)
@@ -187,6 +193,7 @@ class SaioConfig(object):
         self.extra_s3api_options = check_options(s3api_options)
         self.memcache_port = memcache_port
         self.data_dir = data_dir or default_data_dir(self.state_dir)
+        self.tls = bool(tls)
         self.user = current_user()
         self.object_servers_per_device = bool(object_servers_per_device)
         if self.object_servers_per_device and \
@@ -266,6 +273,19 @@ class SaioConfig(object):
     def swift_conf_path(self):
         return self.path('swift.conf')
 
+    @property
+    def cert_path(self):
+        """The proxies' certificate, also the CA file of their clients."""
+        return self.path(saio_tls.CERT_FILE)
+
+    @property
+    def key_path(self):
+        return self.path(saio_tls.KEY_FILE)
+
+    @property
+    def scheme(self):
+        return 'https' if self.tls else 'http'
+
     def log_path(self, process_name):
         return self.path('logs', '%s.log' % process_name)
 
@@ -307,6 +327,9 @@ class SaioConfig(object):
             pipeline = [n for n in pipeline if n not in S3_AND_AUTH]
         default = self._default_section(self.port(name), 'proxy-' + name)
         default[1].append(('expose_info', 'true'))
+        if self.tls:
+            default[1].extend([('cert_file', self.cert_path),
+                               ('key_file', self.key_path)])
         sections = [
             default,
             ('pipeline:main', [('pipeline', ' '.join(pipeline))]),
@@ -450,6 +473,8 @@ class SaioConfig(object):
             files[self.backend_conf_path(name)] = self.backend_conf(name)
         for path, text in files.items():
             write_file(path, text)
+        if self.tls:
+            saio_tls.ensure_certificate(self.cert_path, self.key_path)
         for kind in BACKEND_KINDS:
             self.build_ring(kind)
 
