@@ -19,10 +19,12 @@ from test.functional.conftest import TEST_S3API_OPTIONS
 from test.functional.rawhttp import SignedClient
 
 
-def start(name, offset, **s3api_options):
+def start(name, offset, saio_options=None, **s3api_options):
     """Start a SAIO named ``name``; :returns: the running :class:`Saio`.
 
     :param offset: from the session SAIO's base port (each SAIO uses 20)
+    :param saio_options: more :class:`Saio` arguments, e.g.
+        ``{'replicas': 3, 'object_servers_per_device': True}``
     :param s3api_options: more ``[filter:s3api]`` options of both proxies
     """
     env_name = 'S3MP_%s_BASE_PORT' % name.upper()
@@ -30,7 +32,8 @@ def start(name, offset, **s3api_options):
                saio().config.base_port + offset)
     state_dir = tempfile.mkdtemp(prefix='s3mp-%s-' % name)
     options = dict(TEST_S3API_OPTIONS, **s3api_options)
-    extra = Saio(state_dir, base_port=port, s3api_options=options)
+    extra = Saio(state_dir, base_port=port, s3api_options=options,
+                 **(saio_options or {}))
     try:
         extra.start()
     except BaseException:
