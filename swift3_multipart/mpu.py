@@ -87,6 +87,7 @@ def valid_upload_id(upload_id):
 MARKER_CONTENT_TYPE = 'application/directory'
 _INITIATOR_PARAM = 's3api_initiator'
 _CHECKSUM_PARAM = 's3api_checksum'
+_DECLARED_PARAM = 's3api_checksum_declared'
 
 
 def with_param(content_type, name, value):
@@ -103,18 +104,34 @@ def param_of(content_type, name):
     return None
 
 
-def marker_content_type(initiator):
+def marker_content_type(initiator, algorithm=None, checksum_type=None):
     """
-    The upload marker's content type. It carries who created the upload,
-    so that ListMultipartUploads finds it in the container listing (stock
-    s3api writes the bare type, and ignores the parameter).
+    The upload marker's content type. It carries who created the upload
+    and the checksum Create declared, so that ListMultipartUploads finds
+    them in the container listing (stock s3api writes the bare type, and
+    ignores the parameters).
     """
-    return with_param(MARKER_CONTENT_TYPE, _INITIATOR_PARAM, initiator)
+    content_type = with_param(MARKER_CONTENT_TYPE, _INITIATOR_PARAM,
+                              initiator)
+    if algorithm:
+        content_type = with_param(content_type, _DECLARED_PARAM,
+                                  '%s:%s' % (algorithm, checksum_type))
+    return content_type
 
 
 def initiator_from_content_type(content_type):
     """:returns: the initiator a marker's content type names, or None."""
     return param_of(content_type, _INITIATOR_PARAM)
+
+
+def declared_from_content_type(content_type):
+    """:returns: (algorithm, type) a marker's content type names, or
+        (None, None)."""
+    found = param_of(content_type, _DECLARED_PARAM)
+    if not found or ':' not in found:
+        return None, None
+    algorithm, _, checksum_type = found.partition(':')
+    return algorithm, checksum_type
 
 
 def part_content_type(content_type, algorithm, value):

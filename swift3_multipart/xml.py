@@ -89,8 +89,9 @@ def list_uploads_result(bucket, uploads, prefixes, params):
     """
     ListMultipartUploadsResult.
 
-    :param uploads: dicts with key, upload_id, initiated (S3 xml format)
-        and initiator.
+    :param uploads: dicts with key, upload_id, initiated (S3 xml format),
+        initiator and checksum ((algorithm, type) Create declared, or
+        Nones).
     :param prefixes: CommonPrefixes, sorted.
     :param params: dict with key_marker, upload_id_marker, next_key_marker,
         next_upload_id_marker, max_uploads, truncated, and prefix, delimiter,
@@ -122,6 +123,8 @@ def list_uploads_result(bucket, uploads, prefixes, params):
         _owner(elem, 'Owner', upload['initiator'])
         SubElement(elem, 'StorageClass').text = 'STANDARD'
         SubElement(elem, 'Initiated').text = upload['initiated']
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_MultipartUpload.html
+        _checksum_declaration(elem, upload.get('checksum', (None, None)))
     for prefix in prefixes:
         elem = SubElement(root, 'CommonPrefixes')
         SubElement(elem, 'Prefix').text = _key(prefix, enc)

@@ -15,7 +15,7 @@ from swift.common.middleware.s3api.s3response import HTTPOk, \
 from swift.common.swob import normalize_etag
 from swift.common.utils import public, list_from_csv
 
-from swift3_multipart import checksums, mpu, xml
+from swift3_multipart import checksums, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
 from swift3_multipart.controllers.common import checksum_sysmeta, \
@@ -55,18 +55,28 @@ def header_int(req, name, default):
     return number
 
 
+# Part numbers of a completed object are positions: parts 1, 3 and 7
+# completed are parts 1, 2 and 3 of the object, for GET/HEAD ?partNumber
+# (SLO's ?part-number counts segments; x-amz-mp-parts-count is 3 and
+# partNumber=4 is InvalidPartNumber) and for GetObjectAttributes alike.
+# AWS does not document gaps; what we go by:
+# - AWS's own download managers fetch partNumber=1..PartsCount to get the
+#   whole object (aws-sdk-java TransferManager, aws/aws-sdk-java#1605;
+#   aws-sdk-php S3Transfer, aws/aws-sdk-php#3247): with original numbers,
+#   an object completed with gaps could not be downloaded that way;
+# - where AWS shows part numbers after completion (ObjectParts' Part
+#   entries, only for uploads with checksums) it requires them to start at
+#   1 and be consecutive, so original number and position agree:
+#   https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html
+#   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributesParts.html
+# - MinIO renumbers parts 1, 4, 5, 6 to 1..4 at Complete (see Garage's
+#   script/test-renumbering.sh), and Garage does the same; Ceph RGW and
+#   Ozone keep the original numbers, citing no test against AWS.
 def manifest_parts(entries):
-    """
-    [(part number, size)] of a stored SLO manifest. Manifests of multipart
-    uploads name their segments ``.../<part number>``; for any other SLO the
-    position stands in.
-    """
-    parts = []
-    for index, entry in enumerate(entries):
-        name = entry['name']
-        number = mpu.part_number_of(name, name.rsplit('/', 1)[0] + '/')
-        parts.append((number or index + 1, entry['bytes']))
-    return parts
+    """[(part number, size)] of a stored SLO manifest, numbered by
+    position (see above)."""
+    return [(index, entry['bytes'])
+            for index, entry in enumerate(entries, 1)]
 
 
 def stored_checksum(resp):

@@ -130,7 +130,8 @@ class UploadsController(Controller):
         abort_headers = expiring.created(req, self.app, self.conf,
                                          self.logger, upload_id)
         req.headers[INITIATOR_SYSMETA] = req.user_id
-        req.headers['Content-Type'] = mpu.marker_content_type(req.user_id)
+        req.headers['Content-Type'] = mpu.marker_content_type(
+            req.user_id, algorithm, checksum_type)
         req.get_response(
             self.app, 'PUT', segments_container(req),
             str_to_wsgi(mpu.marker_name(key_of(req), upload_id)), body='')
@@ -199,8 +200,8 @@ class UploadsController(Controller):
                  max_uploads):
         """
         :returns: up to max_uploads + 1 entries after the markers, in key
-            order: uploads ({'key', 'upload_id', 'initiated', 'initiator'})
-            and common prefixes ({'prefix'}).
+            order: uploads ({'key', 'upload_id', 'initiated', 'initiator',
+            'checksum'}) and common prefixes ({'prefix'}).
         """
         query = {'format': 'json', 'prefix': prefix}
         # every marker name of a key > key-marker sorts after key-marker
@@ -243,7 +244,10 @@ class UploadsController(Controller):
                     'initiated': S3Timestamp.from_isoformat(
                         row['last_modified']).s3xmlformat,
                     'initiator': mpu.initiator_from_content_type(
-                        row.get('content_type')) or req.user_id})
+                        row.get('content_type')) or req.user_id,
+                    # in the row since Create writes it there: no HEAD
+                    'checksum': mpu.declared_from_content_type(
+                        row.get('content_type'))})
         # by key, then by initiation time
         entries.sort(key=lambda e: (e['sort'], e.get('initiated', '')))
         return entries

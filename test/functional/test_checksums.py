@@ -111,6 +111,25 @@ class TestChecksums(BucketTestCase):
                            Bucket=self.bucket, Key='obj', UploadId=upload_id,
                            PartNumber=1, Body=b'x', ChecksumAlgorithm='SHA1')
 
+    def test_list_uploads_says_what_create_declared(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_MultipartUpload.html
+        """
+        self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key='a', ChecksumAlgorithm='SHA256')
+        self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key='b', ChecksumAlgorithm='CRC32C',
+            ChecksumType='FULL_OBJECT')
+        self.create(key='c')
+        uploads = self.s3.list_multipart_uploads(
+            Bucket=self.bucket)['Uploads']
+        self.assertEqual([
+            ('a', 'SHA256', 'COMPOSITE'),
+            ('b', 'CRC32C', 'FULL_OBJECT'),
+            ('c', None, None),
+        ], [(u['Key'], u.get('ChecksumAlgorithm'), u.get('ChecksumType'))
+            for u in uploads])
+
     def test_declarations_refused(self):
         for extra in ({'ChecksumAlgorithm': 'SHA256',
                        'ChecksumType': 'FULL_OBJECT'},

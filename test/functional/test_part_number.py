@@ -46,3 +46,48 @@ class TestPartNumber(BucketTestCase):
         self.assertEqual(206, got['ResponseMetadata']['HTTPStatusCode'])
         self.assertEqual('bytes 0-4/5', got['ContentRange'])
         self.assertEqual(b'plain', got['Body'].read())
+
+
+class TestPartNumberGaps(BucketTestCase):
+    """
+    An object completed with parts 1, 3 and 7: partNumber and ObjectParts
+    count positions, not the numbers parts were uploaded with (why:
+    swift3_multipart/controllers/obj.py).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.data = [b'a' * MIN_PART, b'b' * MIN_PART, b'c']
+        upload_id = self.create()
+        parts = [self.upload(upload_id, number, d)
+                 for number, d in zip((1, 3, 7), self.data)]
+        self.complete(upload_id, parts)
+
+    def test_part_number_is_a_position(self):
+        total = len(b''.join(self.data))
+        for position, data in enumerate(self.data, 1):
+            got = self.s3.get_object(Bucket=self.bucket, Key='obj',
+                                     PartNumber=position)
+            self.assertEqual(data, got['Body'].read())
+            self.assertEqual(3, got['PartsCount'])
+            start = (position - 1) * MIN_PART
+            self.assertEqual('bytes %d-%d/%d' % (
+                start, start + len(data) - 1, total), got['ContentRange'])
+        head = self.s3.head_object(Bucket=self.bucket, Key='obj',
+                                   PartNumber=2)
+        self.assertEqual(3, head['PartsCount'])
+        self.assertEqual(MIN_PART, head['ContentLength'])
+
+    def test_original_numbers_past_the_count(self):
+        for number in (4, 7):
+            self.assertS3Error('InvalidPartNumber', 416, self.s3.get_object,
+                               Bucket=self.bucket, Key='obj',
+                               PartNumber=number)
+
+    def test_object_parts_numbered_by_position(self):
+        got = self.s3.get_object_attributes(
+            Bucket=self.bucket, Key='obj', ObjectAttributes=['ObjectParts'])
+        self.assertEqual(3, got['ObjectParts']['TotalPartsCount'])
+        self.assertEqual([(1, MIN_PART), (2, MIN_PART), (3, 1)], [
+            (p['PartNumber'], p['Size'])
+            for p in got['ObjectParts']['Parts']])

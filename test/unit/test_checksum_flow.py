@@ -47,6 +47,11 @@ class TestCreate(MultipartTestCase):
             'X-Object-Sysmeta-S3api-Checksum-Algorithm'])
         self.assertEqual('FULL_OBJECT', marker[
             'X-Object-Sysmeta-S3api-Checksum-Type'])
+        # and in the listing row, for ListMultipartUploads
+        self.assertEqual(
+            'application/directory;s3api_initiator=test%3Atester;'
+            's3api_checksum_declared=CRC32C%3AFULL_OBJECT',
+            marker['Content-Type'])
 
     def test_refused_declarations_write_nothing(self):
         for headers in ({'x-amz-checksum-type': 'COMPOSITE'},

@@ -112,6 +112,35 @@ class TestListUploads(MultipartTestCase):
         self.assertEqual(['test:tester', 'test:tester2', 'test:tester'], [
             e.text for e in elem.findall('./Upload/Owner/ID')])
 
+    def test_declared_checksums_from_the_rows(self):
+        """
+        Each Upload says what Create declared, read from the marker's
+        listing row: no HEAD per upload.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_MultipartUpload.html
+        """
+        rows = [row('j/U1'), row('k/U2'), row('k/U3')]
+        rows[0]['content_type'] = 'application/directory;s3api_initiator=' \
+            'test%3Atester;s3api_checksum_declared=CRC32%3ACOMPOSITE'
+        rows[1]['content_type'] = 'application/directory;s3api_initiator=' \
+            'test%3Atester;s3api_checksum_declared=CRC64NVME%3AFULL_OBJECT'
+        self.swift.register_listing(listing(), rows)
+        self.swift.register_listing(listing('k/U3'), [])
+        resp = self.call('GET', '/bucket?uploads')
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('GET', listing()),          # every upload's marker row
+            ('GET', listing('k/U3')),    # the end of the listing
+        ], self.swift.calls)
+        # s3api's schema predates the checksum elements: no validation
+        uploads = fromstring(resp.body).findall('./Upload')
+        self.assertEqual([
+            ('U1', 'CRC32', 'COMPOSITE'),
+            ('U2', 'CRC64NVME', 'FULL_OBJECT'),
+            ('U3', None, None),     # none declared (or a stock marker)
+        ], [(u.find('./UploadId').text,
+             u.findtext('./ChecksumAlgorithm'),
+             u.findtext('./ChecksumType')) for u in uploads])
+
     def test_bad_params(self):
         for query in ('&max-uploads=x', '&max-uploads=-1',
                       '&encoding-type=json'):

@@ -73,6 +73,20 @@ class TestMarkerContentType(unittest.TestCase):
         for ct in ('application/directory', '', None,
                    'application/directory;s3api_initiator='):
             self.assertIsNone(mpu.initiator_from_content_type(ct))
+            self.assertEqual((None, None), mpu.declared_from_content_type(ct))
+
+    def test_declared_checksum(self):
+        ct = mpu.marker_content_type('test:tester', 'CRC64NVME',
+                                     'FULL_OBJECT')
+        self.assertEqual(
+            'application/directory;s3api_initiator=test%3Atester;'
+            's3api_checksum_declared=CRC64NVME%3AFULL_OBJECT', ct)
+        self.assertEqual(('CRC64NVME', 'FULL_OBJECT'),
+                         mpu.declared_from_content_type(ct))
+        self.assertEqual('test:tester', mpu.initiator_from_content_type(ct))
+        # no declaration, no parameter
+        self.assertEqual((None, None), mpu.declared_from_content_type(
+            mpu.marker_content_type('test:tester')))
 
 
 class TestPartContentType(unittest.TestCase):
