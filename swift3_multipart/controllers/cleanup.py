@@ -11,9 +11,10 @@ What we delete, and the rule that keeps it safe:
   upload made, in a bucket that never had versioning: the superseded
   manifest's segments, read from that manifest before it is replaced, and
   only those named ``<bucket>+segments/<key>/<its upload id>/<n>`` -- the
-  parts of that upload. In buckets with versioning (even suspended) old
-  versions keep their segments; deleting a version deletes them, as SLO
-  does.
+  parts of that upload. In buckets with versioning old versions keep
+  their segments; deleting a version deletes them, as SLO does. With
+  versioning suspended, a write replaces only the null version: its
+  segments are freed, those of versions are kept.
 
 A Swift-native SLO that some user built out of another upload's parts is
 not looked for (``+segments`` is s3api's, not the user's).
@@ -25,7 +26,7 @@ import json
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
     NoSuchBucket, AccessDenied
 from swift.common.swob import str_to_wsgi
-from swift.common.utils import StreamingPile
+from swift.common.utils import StreamingPile, config_true_value
 
 from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
@@ -58,6 +59,14 @@ def ever_versioned(req, app):
     return bool(info.get('sysmeta', {}).get('versions-container'))
 
 
+def versioning_suspended(req, app):
+    """True if the bucket's versioning is suspended (a write replaces the
+    null version); unknown counts as enabled (a write keeps it)."""
+    enabled = req.get_container_info(app).get('sysmeta', {}).get(
+        'versions-enabled')
+    return enabled is not None and not config_true_value(enabled)
+
+
 def has_segments_container(req, app):
     seg_req = copy.copy(req)
     seg_req.environ = copy.copy(req.environ)
@@ -78,19 +87,28 @@ def superseded_parts(req, app, upload_id=None):
         is not superseded by a retry).
     :returns: part names in the segments container (maybe empty).
     """
-    if not has_segments_container(req, app) or ever_versioned(req, app):
+    if not has_segments_container(req, app):
         return []
+    version = {}
+    if ever_versioned(req, app):
+        if not versioning_suspended(req, app):
+            return []
+        # Suspended: the write replaces the null version, if that is the
+        # current one; a current version with an id stays.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html
+        version = {'version-id': 'null'}
     # our own look-up, not the client's request: no ACL handler
     try:
         with without_copy_source(req):
             head = req._get_response(app, 'HEAD', req.container_name,
-                                     req.object_name)
+                                     req.object_name, query=version or None)
             old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA)
             if not head.is_slo or not old_upload or old_upload == upload_id:
                 return []
             got = req._get_response(app, 'GET', req.container_name,
-                                    req.object_name,
-                                    query={'multipart-manifest': 'get'})
+                                    req.object_name, query=dict(
+                                        version, **{'multipart-manifest':
+                                                    'get'}))
             entries = json.loads(got.body)
     except (NoSuchKey, AccessDenied, ValueError):
         return []
