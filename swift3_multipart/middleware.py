@@ -26,6 +26,10 @@ Options we add or give another default (all in ``[filter:s3api]``):
     Default false: Complete writes the SLO manifest itself, below SLO, from
     the parts it has already checked (see :mod:`swift3_multipart.manifest`).
     True: through SLO, which HEADs every segment again, as stock s3api.
+``complete_fence_settle``
+    Default 0.1: seconds Complete waits after fencing the upload against
+    UploadParts in flight, before it reads the parts (see
+    :mod:`swift3_multipart.controllers.fence`). 0 turns the wait off.
 ``abort_incomplete_days_default``
     Default 0 (none): days after which an upload that no enabled lifecycle
     rule of its bucket covers is aborted (see
@@ -39,13 +43,14 @@ from swift.common.middleware.s3api import s3api as upstream
 from swift.common.middleware.s3api.s3response import MethodNotAllowed
 from swift.common.registry import register_swift_info
 from swift.common.utils import config_true_value, \
-    config_positive_int_value, non_negative_int
+    config_positive_int_value, non_negative_int, non_negative_float
 
 from swift3_multipart import manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
 DEFAULT_SEGMENT_DELETE_CONCURRENCY = 8
+DEFAULT_COMPLETE_FENCE_SETTLE = 0.1
 DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
 
@@ -69,6 +74,9 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         self.conf.segment_delete_concurrency = config_positive_int_value(
             wsgi_conf.get('segment_delete_concurrency',
                           DEFAULT_SEGMENT_DELETE_CONCURRENCY))
+        self.conf.complete_fence_settle = non_negative_float(
+            wsgi_conf.get('complete_fence_settle',
+                          DEFAULT_COMPLETE_FENCE_SETTLE))
         self.conf.slo_below = None if slo is None else slo.app
         self.conf.slo_max_manifest_size = None if slo is None else \
             slo.max_manifest_size

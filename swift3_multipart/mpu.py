@@ -43,6 +43,15 @@ def part_name(key, upload_id, part_number):
     return '%s/%s/%d' % (key, upload_id, part_number)
 
 
+def fence_name(key, upload_id):
+    """
+    Name of CompleteMultipartUpload's fence: an empty "part 0", which no
+    UploadPart can write (part numbers start at 1) and which stock s3api's
+    listings take for a segment, as they do every name ending in digits.
+    """
+    return part_name(key, upload_id, 0)
+
+
 def part_number_of(name, prefix):
     """
     :param name: a name from a listing of ``prefix``.

@@ -1,5 +1,7 @@
 """The work of CompleteMultipartUpload, once the request is parsed.
 
+0. Fence the upload against UploadParts in flight (see
+   :mod:`swift3_multipart.controllers.fence`).
 1. Check the listed parts against the segments container listing; HEAD
    only a part the listing lacks or disagrees on (listings lag writes).
 2. Check sizes (``EntityTooSmall``) before anything is written.
@@ -12,6 +14,8 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
 
 import json
 import time
+
+import eventlet
 from datetime import datetime, timezone
 
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
@@ -23,6 +27,7 @@ from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 from swift3_multipart import checksums, manifest, mpu, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
+from swift3_multipart.controllers.fence import put_fence, remove_fence
 from swift3_multipart.controllers.common import segments_container, \
     key_of, list_parts, declared_checksum, checksum_sysmeta, \
     UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -78,6 +83,19 @@ class Completion(object):
         self.checksum = None
         # of the new object, where the bucket is versioned
         self.version_id = None
+
+    def fence(self):
+        """
+        Keep UploadParts from replacing parts from now on, then give those
+        that got past their check just before a moment to land.
+        """
+        put_fence(self.req, self.app, self.upload_id)
+        if self.conf.complete_fence_settle > 0:
+            eventlet.sleep(self.conf.complete_fence_settle)
+
+    def unfence(self):
+        """After a failure: UploadParts may go on."""
+        remove_fence(self.req, self.app, self.upload_id, self.logger)
 
     def check_parts(self, requested):
         """
@@ -237,6 +255,7 @@ class Completion(object):
             yield (b'\n' if sent else b'') + result_body(not sent)
         except ErrorResponse as err:
             self.logger.increment('mpu.complete.error')
+            self.unfence()
             err.xml_declaration = not sent
             if sent:
                 yield b'\n'
@@ -252,9 +271,9 @@ class Completion(object):
         object this Complete replaced. The object is complete already: a
         failure here leaves orphans for the audit, not an error.
         """
-        names = self.unlisted + self.superseded
-        if not names:
-            return
+        fence = mpu.fence_name(key_of(self.req), self.upload_id)
+        names = [fence] + [name for name in self.unlisted + self.superseded
+                           if name != fence]
         try:
             delete_objects(self.req, self.app, self.container, names,
                            self.conf.segment_delete_concurrency)

@@ -5,7 +5,7 @@ from swift.common.middleware.s3api.controllers.base import \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.controllers.obj import ObjectController
 from swift.common.middleware.s3api.s3response import InvalidArgument, \
-    InvalidRequest
+    InvalidRequest, ErrorResponse
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import Range, str_to_wsgi, parse_date_header
@@ -15,6 +15,7 @@ from swift3_multipart import checksums, mpu
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, refuse_unsupported, \
     declared_checksum, checksum_sysmeta
+from swift3_multipart.controllers.fence import CommitCheck
 
 # Metadata of a copy source that must not stick to a part. (Not the
 # container-update override of the listing's etag: Swift's copy middleware
@@ -152,6 +153,7 @@ class PartController(ObjectController):
         # segment of the finished object.
         marker_resp = head_marker(req, self.app, upload_id)
 
+        commit_check = CommitCheck(req, self.app, upload_id)
         container = segments_container(req)
         obj = str_to_wsgi(mpu.part_name(key_of(req), upload_id,
                                         part_number))
@@ -168,8 +170,15 @@ class PartController(ObjectController):
             part_checksum = None
         else:
             part_checksum = PartChecksum(req, marker_resp)
+        # wraps PartChecksum's footer callback: checks before it
+        commit_check.install()
 
-        resp = req.get_response(self.app, 'PUT', container, obj)
+        try:
+            resp = req.get_response(self.app, 'PUT', container, obj)
+        except ErrorResponse:
+            if commit_check.refusal is not None:
+                raise commit_check.refusal
+            raise
         if part_checksum and part_checksum.value():
             resp.headers[checksums.header_name(part_checksum.algorithm)] = \
                 part_checksum.value()

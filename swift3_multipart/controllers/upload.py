@@ -152,13 +152,19 @@ class UploadController(Controller):
         self._check_clock(marker_resp)
 
         completion = Completion(self, req, upload_id, marker_resp, s3_etag)
-        completion.check_parts(requested)
-        total = sum(part['size'] for part in completion.parts)
-        if object_size is not None and object_size != total:
-            raise InvalidRequest(
-                'The provided x-amz-mp-object-size (%d) does not match the '
-                'size of the listed parts (%d)' % (object_size, total))
-        completion.check_conditions(conditions)
+        completion.fence()
+        try:
+            completion.check_parts(requested)
+            total = sum(part['size'] for part in completion.parts)
+            if object_size is not None and object_size != total:
+                raise InvalidRequest(
+                    'The provided x-amz-mp-object-size (%d) does not match '
+                    'the size of the listed parts (%d)' % (object_size,
+                                                           total))
+            completion.check_conditions(conditions)
+        except ErrorResponse:
+            completion.unfence()
+            raise
         resp = HTTPOk(content_type='application/xml')
         body_iter = completion.body_iter(
             resp, lambda decl: complete_result(req, s3_etag, decl,

@@ -17,6 +17,8 @@ OBJ = BUCKET + '/obj'
 MARKER = SEGMENTS + '/obj/' + UPLOAD_ID
 PARTS_LISTING = SEGMENTS + '?format=json&prefix=%s' % quote(
     'obj/%s/' % UPLOAD_ID)
+# CompleteMultipartUpload's fence against UploadParts in flight: "part 0"
+FENCE = MARKER + '/0'
 # what Complete and PutObject ask of the object they replace: is there a
 # segments container at all, and is the object a multipart upload's?
 PREVIOUS_OBJECT_CALLS = [('HEAD', SEGMENTS), ('HEAD', OBJ)]
@@ -58,8 +60,13 @@ class MultipartTestCase(unittest.TestCase):
         # by default the key has no object yet (see PREVIOUS_OBJECT_CALLS)
         self.swift.register('HEAD', SEGMENTS, 204)
         self.swift.register('HEAD', OBJ, 404)
-        self.app = filter_factory({}, **dict(self.conf))(
-            FakeAuth(self.swift))
+        # Complete raises its fence, and takes it down after
+        self.swift.register('HEAD', FENCE, 404)
+        self.swift.register('PUT', FENCE, 201)
+        self.swift.register('DELETE', FENCE, 204)
+        # no settle time unless a test asks for it
+        conf = dict({'complete_fence_settle': '0'}, **dict(self.conf))
+        self.app = filter_factory({}, **conf)(FakeAuth(self.swift))
         patcher = mock.patch(
             'swift3_multipart.controllers.uploads.unique_id',
             return_value=UPLOAD_ID)
@@ -79,6 +86,15 @@ class MultipartTestCase(unittest.TestCase):
         """(headers, body) of the backend request ``method path``."""
         index = self.swift.calls.index((method, path))
         return self.swift.headers[index], self.swift.bodies[index]
+
+    def methods_besides_fence(self):
+        """Methods of the backend requests, but Complete's fence."""
+        return [m for m, path in self.swift.calls if path != FENCE]
+
+    def assertFenceDown(self):
+        """Every fence Complete raised was taken down."""
+        self.assertEqual(self.swift.calls.count(('PUT', FENCE)),
+                         self.swift.calls.count(('DELETE', FENCE)))
 
     def assertS3Error(self, resp, status, code):
         self.assertEqual(status, resp.status_int, resp.body)

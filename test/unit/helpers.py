@@ -27,6 +27,10 @@ class FakeSwift(object):
         self._containers = {}
         self.calls = []
         self.bodies = []
+        # (method, path): responses still to come (see register_then)
+        self._then = {}
+        # the footers a PUT's footer callback gave, per call
+        self.footers = []
         self.headers = []
         # requests nobody registered: s3api turns our KeyError into a 500,
         # so tests also check that this stays empty
@@ -38,6 +42,13 @@ class FakeSwift(object):
         elif not isinstance(body, bytes):
             body = json.dumps(body).encode('utf8')
         self._responses[(method, path)] = (status, headers or {}, body)
+
+    def register_then(self, method, path, *responses):
+        """
+        Answer ``method path`` with each (status, headers) in turn, the
+        last one from then on.
+        """
+        self._then[(method, path)] = list(responses)
 
     def register_listing(self, path, rows):
         """A JSON container listing page (and its empty next page)."""
@@ -73,8 +84,22 @@ class FakeSwift(object):
         if method in ('PUT', 'POST') and 'wsgi.input' in env:
             body = env['wsgi.input'].read()
         self.calls.append((method, path))
+        coming = self._then.get((method, path))
+        if coming:
+            self.register(method, path, *(
+                coming.pop(0) if len(coming) > 1 else coming[0]))
         self.bodies.append(body)
         self.headers.append(HeaderKeyDict(swob.HeaderEnvironProxy(env)))
+        footers = HeaderKeyDict()
+        self.footers.append(footers)
+        callback = env.get('swift.callback.update_footers')
+        if method == 'PUT' and callback:
+            # as the proxy: once the body is read, before the object
+            # servers commit; an HTTPException drops the PUT
+            try:
+                callback(footers)
+            except swob.HTTPException as err:
+                return err(env, start_response)
         if method == 'GET' and env['PATH_INFO'] in self._containers and \
                 (method, path) not in self._responses:
             rows = self._listing(env['PATH_INFO'],

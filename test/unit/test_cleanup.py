@@ -3,7 +3,7 @@
 import json
 
 from test.unit.base import MultipartTestCase, MARKER, OBJ, SEGMENTS, \
-    UPLOAD_ID, listing_page, part_row, ACCOUNT, BUCKET
+    UPLOAD_ID, listing_page, part_row, ACCOUNT, BUCKET, FENCE
 from test.unit.test_complete import ETAGS, LISTING_END, MANIFEST_PUT, \
     slo_result, complete_xml
 
@@ -60,13 +60,15 @@ class TestSupersededByComplete(MultipartTestCase):
         resp = self.complete()
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertNotIn(('HEAD', OBJ), self.swift.calls)
-        self.assertEqual(('DELETE', MARKER), self.swift.calls[-1])
+        self.assertEqual([('DELETE', MARKER), ('DELETE', FENCE)],
+                         self.swift.calls[-2:])
 
     def test_plain_object_replaced(self):
         self.swift.register('HEAD', OBJ, 200, {'Etag': 'abc'})
         resp = self.complete()
         self.assertEqual(200, resp.status_int, resp.body)
-        self.assertEqual(('DELETE', MARKER), self.swift.calls[-1])
+        self.assertEqual([('DELETE', MARKER), ('DELETE', FENCE)],
+                         self.swift.calls[-2:])
 
     def test_failure_to_free_is_not_an_error(self):
         self.swift.register('HEAD', OBJ, 200, MPU_HEAD)
@@ -144,4 +146,4 @@ class TestDeleteBucket(MultipartTestCase):
             'X-Container-Object-Count': '1'})
         resp = self.call('DELETE', '/bucket')
         self.assertS3Error(resp, 409, 'BucketNotEmpty')
-        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+        self.assertNotIn('DELETE', self.methods_besides_fence())

@@ -10,7 +10,7 @@ from swift3_multipart import mpu
 from swift3_multipart.controllers.upload import UploadController
 from test.unit.helpers import s3_request
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
+    FENCE, PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
 
 MIB = 1024 * 1024
 ETAGS = [hashlib.md5(b'part%d' % n).hexdigest() for n in range(4)]
@@ -53,11 +53,13 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                     # in progress
+            ('PUT', FENCE),                       # no UploadPart after this
             ('GET', listing_page([])[0]),         # the parts, as listed
             ('GET', LISTING_END[0]),
         ] + PREVIOUS_OBJECT_CALLS + [             # nothing to supersede
             ('PUT', MANIFEST_PUT),                # the SLO manifest
             ('DELETE', MARKER),                   # done
+            ('DELETE', FENCE),
         ], self.swift.calls)
         s3_etag = mpu.multipart_etag(ETAGS[1:3])
         elem = fromstring(resp.body, 'CompleteMultipartUploadResult')
@@ -66,14 +68,14 @@ class TestComplete(MultipartTestCase):
         self.assertEqual('obj', elem.find('./Key').text)
         self.assertEqual('http://localhost/bucket/obj',
                          elem.find('./Location').text)
-        manifest = json.loads(self.swift.bodies[-2])
+        headers, body = self.sent('PUT', MANIFEST_PUT)
+        manifest = json.loads(body)
         self.assertEqual([
             {'path': '/bucket+segments/obj/%s/1' % UPLOAD_ID,
              'etag': ETAGS[1], 'size_bytes': 5 * MIB},
             {'path': '/bucket+segments/obj/%s/2' % UPLOAD_ID,
              'etag': ETAGS[2], 'size_bytes': 10},
         ], manifest)
-        headers = self.swift.headers[-2]
         self.assertEqual(UPLOAD_ID,
                          headers['X-Object-Sysmeta-S3api-Upload-Id'])
         self.assertEqual(s3_etag, headers['X-Object-Sysmeta-S3api-Etag'])
@@ -94,12 +96,14 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),
+            ('PUT', FENCE),
             ('GET', listing_page([])[0]),
             ('GET', LISTING_END[0]),
             ('HEAD', part_path(3)),     # the listing has not caught up
         ] + PREVIOUS_OBJECT_CALLS + [
             ('PUT', MANIFEST_PUT),
             ('DELETE', MARKER),
+            ('DELETE', FENCE),
             ('DELETE', part_path(2)),   # uploaded, left out: freed
         ], self.swift.calls)
         self.assertEqual(7, json.loads(self.sent('PUT', MANIFEST_PUT)[1])[1][
@@ -114,8 +118,8 @@ class TestComplete(MultipartTestCase):
                       [(1, ETAGS[1]), (3, ETAGS[3])]):   # never uploaded
             resp = self.complete(parts)
             self.assertS3Error(resp, 400, 'InvalidPart')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
-        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
+        self.assertNotIn('DELETE', self.methods_besides_fence())
 
     def test_invalid_part_order(self):
         self.register_marker()
@@ -123,7 +127,7 @@ class TestComplete(MultipartTestCase):
                       [(1, ETAGS[1]), (1, ETAGS[1])]):
             resp = self.complete(parts)
             self.assertS3Error(resp, 400, 'InvalidPartOrder')
-        self.assertNotIn('GET', [m for m, _ in self.swift.calls])
+        self.assertNotIn('GET', self.methods_besides_fence())
 
     def test_entity_too_small(self):
         self.register_marker()
@@ -135,7 +139,7 @@ class TestComplete(MultipartTestCase):
         self.assertEqual('10', elem.find('./ProposedSize').text)
         self.assertEqual('5242880', elem.find('./MinSizeAllowed').text)
         self.assertEqual('2', elem.find('./PartNumber').text)
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
 
     def test_min_segment_size_from_config(self):
         self.app.conf.min_segment_size = 10
@@ -163,7 +167,7 @@ class TestComplete(MultipartTestCase):
             resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
                              body=body)
             self.assertS3Error(resp, 400, 'MalformedXML')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
 
     def test_no_body(self):
         """AWS (and stock s3api): "You must specify at least one part"."""
@@ -238,7 +242,7 @@ class TestComplete(MultipartTestCase):
                                 slo_result(status, errors))
             resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
             self.assertS3Error(resp, http, code)
-        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+        self.assertNotIn('DELETE', self.methods_besides_fence())
 
     def test_error_after_heartbeat_goes_in_body(self):
         self.register_marker()
@@ -283,7 +287,9 @@ class TestComplete(MultipartTestCase):
             self.swift.headers[len(AUTH_CALLS):])
             if 'If-None-Match' in headers or 'If-Modified-Since' in headers]
         self.assertEqual([('PUT', MANIFEST_PUT)], conditional)
-        self.assertEqual('*', self.swift.headers[-1]['If-None-Match'])
+        self.assertEqual('*', self.sent('PUT', MANIFEST_PUT)[0][
+            'If-None-Match'])
+        self.assertEqual(('DELETE', FENCE), self.swift.calls[-1])
 
     def test_if_match(self):
         """
@@ -296,7 +302,7 @@ class TestComplete(MultipartTestCase):
         parts = [(1, ETAGS[1]), (2, ETAGS[2])]
         resp = self.complete(parts, headers={'If-Match': '"%s"' % ETAGS[3]})
         self.assertS3Error(resp, 412, 'PreconditionFailed')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
         resp = self.complete(parts, headers={'If-Match': '"%s"' % ETAGS[0]})
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertNotIn('If-Match', self.swift.headers[-2])
@@ -307,7 +313,7 @@ class TestComplete(MultipartTestCase):
         resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])],
                              headers={'If-Match': '"%s"' % ETAGS[0]})
         self.assertS3Error(resp, 404, 'NoSuchKey')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
 
     def test_mp_object_size(self):
         """
@@ -320,7 +326,7 @@ class TestComplete(MultipartTestCase):
         resp = self.complete(parts, headers={
             'x-amz-mp-object-size': str(5 * MIB + 9)})
         self.assertS3Error(resp, 400, 'InvalidRequest')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
         for bad in ('-1', 'abc', '1.5'):
             resp = self.complete(parts, headers={'x-amz-mp-object-size': bad})
             self.assertS3Error(resp, 400, 'InvalidArgument')

@@ -9,7 +9,7 @@ from swift.common.middleware.s3api.etree import fromstring
 from swift3_multipart import mpu
 from swift3_multipart.middleware import filter_factory
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
+    FENCE, PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
 from test.unit.helpers import FakeAuth
 from test.unit.test_complete import ETAGS, LISTING_END, complete_xml
 
@@ -48,15 +48,18 @@ class TestCompleteBelowSlo(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                   # in progress
+            ('PUT', FENCE),                     # UploadParts stop here
             ('GET', listing_page([])[0]),       # the listing vouches for
             ('GET', LISTING_END[0]),            # every part: no HEADs
         ] + PREVIOUS_OBJECT_CALLS + [
             ('PUT', OBJ),                       # the manifest, below SLO
             ('DELETE', MARKER),
+            ('DELETE', FENCE),
         ], self.swift.calls)
         self.assertIn(('PUT', '/v1/AUTH_test/bucket/obj'),
                       self.auth.authorized)
-        entries = json.loads(self.swift.bodies[-2])
+        headers, body = self.sent('PUT', OBJ)
+        entries = json.loads(body)
         self.assertEqual([
             {'name': SEGMENT_PATH % 1, 'bytes': 5 * MIB, 'hash': ETAGS[1],
              'content_type': 'application/octet-stream',
@@ -66,10 +69,9 @@ class TestCompleteBelowSlo(MultipartTestCase):
              'content_type': 'application/octet-stream',
              'last_modified': '2026-11-21T10:00:01.000000'},
         ], entries)
-        headers = self.swift.headers[-2]
         slo_etag = hashlib.md5(
             (ETAGS[1] + ETAGS[2]).encode('ascii')).hexdigest()
-        body_etag = hashlib.md5(self.swift.bodies[-2]).hexdigest()
+        body_etag = hashlib.md5(body).hexdigest()
         s3_etag = mpu.multipart_etag(ETAGS[1:3])
         self.assertEqual('True', headers['X-Static-Large-Object'])
         self.assertEqual(slo_etag, headers['X-Object-Sysmeta-Slo-Etag'])
@@ -97,9 +99,9 @@ class TestCompleteBelowSlo(MultipartTestCase):
         resp = self.complete([(n, ETAGS[1]) for n in range(1, 201)])
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(
-            len(AUTH_CALLS) + 5 + len(PREVIOUS_OBJECT_CALLS),
+            len(AUTH_CALLS) + 7 + len(PREVIOUS_OBJECT_CALLS),
             len(self.swift.calls))
-        self.assertEqual(200, len(json.loads(self.swift.bodies[-2])))
+        self.assertEqual(200, len(json.loads(self.sent('PUT', OBJ)[1])))
 
     def test_part_missing_from_listing_headed_once(self):
         self.swift.register('DELETE', part_path(2), 204)   # left out
@@ -132,7 +134,8 @@ class TestCompleteBelowSlo(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertIn(('HEAD', part_path(1)), self.swift.calls)
         self.assertIn(('HEAD', part_path(2)), self.swift.calls)
-        self.assertEqual(('PUT', put), self.swift.calls[-2])
+        self.assertEqual([('PUT', put), ('DELETE', MARKER),
+                          ('DELETE', FENCE)], self.swift.calls[-3:])
 
 
 class TestCompleteBelowSloDenied(TestCompleteBelowSlo):
@@ -141,8 +144,8 @@ class TestCompleteBelowSloDenied(TestCompleteBelowSlo):
     def test_manifest_written_as_slo_would(self):
         resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
         self.assertS3Error(resp, 403, 'AccessDenied')
-        self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
-        self.assertNotIn('DELETE', [m for m, _ in self.swift.calls])
+        self.assertNotIn('PUT', self.methods_besides_fence())
+        self.assertNotIn('DELETE', self.methods_besides_fence())
 
     test_requests_do_not_grow_with_parts = None
     test_part_missing_from_listing_headed_once = None

@@ -1,7 +1,7 @@
 """UploadPart: PUT /bucket/key?partNumber=N&uploadId=ID"""
 
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    UPLOAD_ID, part_path
+    FENCE, UPLOAD_ID, part_path
 
 ETAG = '0cc175b9c0f1b6a831c399e269772661'
 
@@ -16,9 +16,11 @@ class TestUploadPart(MultipartTestCase):
         self.assertEqual('"%s"' % ETAG, resp.headers['ETag'])
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),           # the upload is in progress
-            ('PUT', part_path(3)),      # the part
+            ('PUT', part_path(3)),      # the part; once its body is read,
+            ('HEAD', MARKER),           # before it is committed: still in
+            ('HEAD', FENCE),            # progress, and no Complete running
         ], self.swift.calls)
-        self.assertEqual(b'a', self.swift.bodies[-1])
+        self.assertEqual(b'a', self.sent('PUT', part_path(3))[1])
 
     def test_bad_part_numbers(self):
         for number in ('0', '10001', '-1', 'abc', '1.5'):

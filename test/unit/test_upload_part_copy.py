@@ -3,7 +3,7 @@
 from swift.common.middleware.s3api.etree import fromstring
 
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, ACCOUNT, \
-    UPLOAD_ID, part_path
+    FENCE, UPLOAD_ID, part_path
 
 SRC = ACCOUNT + '/src/key'
 ETAG = '0cc175b9c0f1b6a831c399e269772661'
@@ -31,8 +31,10 @@ class TestUploadPartCopy(MultipartTestCase):
             ('HEAD', MARKER),        # upload in progress
             ('HEAD', SRC),           # the source exists (and may be read)
             ('PUT', part_path(2)),   # copied by Swift's copy middleware
+            ('HEAD', MARKER),        # before the commit: still in progress
+            ('HEAD', FENCE),         # and not being completed
         ], self.swift.calls)
-        headers = self.swift.headers[-1]
+        headers = self.sent('PUT', part_path(2))[0]
         self.assertEqual('/src/key', headers['X-Copy-From'])
         self.assertEqual('bytes=10-19', headers['Range'])
         # the source's MPU ETag must not become the part's

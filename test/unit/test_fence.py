@@ -1,0 +1,117 @@
+"""Complete's fence against UploadParts in flight
+(swift3_multipart.controllers.fence)."""
+
+import time
+from unittest import mock
+
+from swift3_multipart.controllers import fence
+from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, \
+    FENCE, SEGMENTS, UPLOAD_ID, part_row, part_path
+from test.unit.test_complete import ETAGS, MANIFEST_PUT, complete_xml, \
+    slo_result
+
+PART_PATH = '/bucket/obj?partNumber=1&uploadId=%s' % UPLOAD_ID
+
+
+class TestUploadPartMeetsFence(MultipartTestCase):
+    def setUp(self):
+        super().setUp()
+        self.register_marker()
+        self.swift.register('PUT', part_path(1), 201, {'Etag': ETAGS[1]})
+
+    def upload_part(self):
+        return self.call('PUT', PART_PATH, body=b'a')
+
+    def test_fresh_fence_drops_the_part(self):
+        self.swift.register('HEAD', FENCE, 200, {
+            'X-Timestamp': '%.5f' % (time.time() - 1)})
+        resp = self.upload_part()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER),
+            ('PUT', part_path(1)),      # the body went out, but ...
+            ('HEAD', MARKER),
+            ('HEAD', FENCE),            # ... a Complete runs: not committed
+        ], self.swift.calls)
+
+    def test_stale_fence_is_ignored(self):
+        # a Complete that died long ago does not stop uploads for ever
+        self.swift.register('HEAD', FENCE, 200, {
+            'X-Timestamp': '%.5f' % (time.time() - fence.FENCE_TTL - 1)})
+        resp = self.upload_part()
+        self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_marker_gone_before_commit(self):
+        # a Complete (or an Abort) finished while the body came in
+        self.swift.register_then('HEAD', MARKER, (200, {
+            'Content-Type': 'application/directory',
+            'X-Backend-Timestamp': '1700000000.00000'}), (404, {}))
+        resp = self.upload_part()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER), ('PUT', part_path(1)), ('HEAD', MARKER),
+        ], self.swift.calls)
+
+
+class TestCompleteRaisesFence(MultipartTestCase):
+    conf = {'complete_fence_settle': '0.25'}
+
+    def setUp(self):
+        super().setUp()
+        self.register_marker()
+        self.swift.register_container(SEGMENTS, [
+            part_row(1, ETAGS[1], 5 * 1024 * 1024)])
+
+    def complete(self, parts):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                         body=complete_xml(parts))
+
+    def test_settle_between_fence_and_listing(self):
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        seen = []
+        with mock.patch('swift3_multipart.controllers.complete.eventlet.'
+                        'sleep', side_effect=lambda secs: seen.append(
+                            (secs, list(self.swift.calls)))):
+            resp = self.complete([(1, ETAGS[1])])
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(1, len(seen))
+        secs, calls_then = seen[0]
+        self.assertEqual(0.25, secs)
+        self.assertEqual(('PUT', FENCE), calls_then[-1])
+        self.assertEqual(('DELETE', FENCE), self.swift.calls[-1])
+
+    def test_failed_complete_takes_fence_down(self):
+        self.swift.register('HEAD', part_path(2), 404)
+        with mock.patch('swift3_multipart.controllers.complete.eventlet.'
+                        'sleep'):
+            resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        self.assertS3Error(resp, 400, 'InvalidPart')
+        self.assertEqual([('PUT', FENCE), ('DELETE', FENCE)], [
+            call for call in self.swift.calls if call[1] == FENCE])
+        self.assertEqual(('DELETE', FENCE), self.swift.calls[-1])
+
+
+class TestFenceIsNoPart(MultipartTestCase):
+    """A fence a dead Complete left behind: not a part, freed by Abort."""
+
+    def setUp(self):
+        super().setUp()
+        self.register_marker()
+        self.rows = [dict(part_row(1, ETAGS[0], 0), name=FENCE.split(
+            'bucket+segments/', 1)[1]), part_row(1, ETAGS[1], 5)]
+
+    def test_list_parts_skips_it(self):
+        self.swift.register_container(SEGMENTS, self.rows)
+        resp = self.call('GET', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertIn(b'<PartNumber>1</PartNumber>', resp.body)
+        self.assertNotIn(b'<PartNumber>0</PartNumber>', resp.body)
+
+    def test_abort_deletes_it(self):
+        self.swift.register_container(SEGMENTS, self.rows)
+        self.swift.register('DELETE', part_path(1), 204)
+        self.swift.register('DELETE', MARKER, 204)
+        resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+        self.assertEqual(204, resp.status_int, resp.body)
+        self.assertIn(('DELETE', FENCE), self.swift.calls)
