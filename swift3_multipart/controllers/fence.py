@@ -82,6 +82,13 @@ def is_fresh(fence_resp, now=None):
     return (now or time.time()) - written < FENCE_TTL
 
 
+def fence_is_up(req, app, upload_id):
+    """:returns: True if a Complete younger than FENCE_TTL fenced the
+    upload."""
+    resp = _head(req, app, segments_container(req), _fence(req, upload_id))
+    return resp is not None and is_fresh(resp)
+
+
 class CommitCheck(object):
     """
     The footer callback of an UploadPart's PUT: the proxy calls it after the

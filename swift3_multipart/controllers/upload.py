@@ -1,12 +1,15 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
+import time
+
+import eventlet
 from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     HTTPOk, HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
-    S3NotImplemented, ServiceUnavailable
+    OperationAborted, S3NotImplemented, ServiceUnavailable
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
@@ -18,11 +21,15 @@ from swift3_multipart.controllers.common import upload_id_param, \
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
 from swift3_multipart.controllers import expiring
+from swift3_multipart.controllers.fence import fence_is_up
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
 
 DEFAULT_MAX_PARTS_LISTING = 1000
+# how long, and how often, an Abort waits for a Complete in progress
+ABORT_WAIT = 10
+ABORT_POLL = 0.1
 # 10,000 parts of ~120 bytes of XML each fit twice over
 MAX_COMPLETE_UPLOAD_BODY_SIZE = 2 * 1024 * 1024
 
@@ -71,17 +78,20 @@ class UploadController(Controller):
     @check_container_existence
     def DELETE(self, req):
         """
-        AbortMultipartUpload: delete the parts (in parallel), then the
-        marker, so that a failed Abort can be repeated. A repeated Abort
-        also frees parts that an UploadPart racing the first one wrote, as
-        AWS says one may have to abort more than once.
+        AbortMultipartUpload: remove the marker, so that no UploadPart
+        commits and no Complete writes from then on (see
+        :mod:`swift3_multipart.controllers.fence`), wait for those that got
+        past their check, then delete the parts (in parallel). A repeated
+        Abort also frees parts left behind by a failed one or by an
+        UploadPart racing it, as AWS says one may have to abort more than
+        once.
 
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
         """
         upload_id = upload_id_param(req)
         try:
             head_marker(req, self.app, upload_id)
-            in_progress = True
+            in_progress = self._wait_for_complete(req, upload_id)
         except NoSuchUpload:
             if not mpu.valid_upload_id(upload_id):
                 raise
@@ -97,16 +107,38 @@ class UploadController(Controller):
         if not in_progress and ever_versioned(req, self.app):
             # an older version may be this upload's manifest
             raise NoSuchUpload(upload_id=upload_id)
+        if in_progress:
+            delete_objects(req, self.app, container, [marker], 1)
+            if self.conf.complete_fence_settle > 0:
+                eventlet.sleep(self.conf.complete_fence_settle)
         parts = [mpu.part_name(key_of(req), upload_id, number)
                  for number in list_parts(req, self.app, upload_id)]
         if not in_progress and not parts:
             raise NoSuchUpload(upload_id=upload_id)
         delete_objects(req, self.app, container, parts,
                        self.conf.segment_delete_concurrency)
-        if in_progress:
-            delete_objects(req, self.app, container, [marker], 1)
         self.logger.increment('mpu.abort')
         return HTTPNoContent()
+
+    def _wait_for_complete(self, req, upload_id):
+        """
+        A Complete in progress (its fence is up) finishes, or fails, before
+        an Abort goes on: polls for up to ABORT_WAIT seconds.
+
+        :returns: True if the upload is still in progress, False if the
+            Complete removed its marker.
+        :raises OperationAborted: the Complete is still running.
+        """
+        deadline = time.time() + ABORT_WAIT
+        while fence_is_up(req, self.app, upload_id):
+            if time.time() >= deadline:
+                raise OperationAborted()
+            eventlet.sleep(ABORT_POLL)
+            try:
+                head_marker(req, self.app, upload_id)
+            except NoSuchUpload:
+                return False
+        return True
 
     @public
     @object_operation
@@ -155,6 +187,9 @@ class UploadController(Controller):
         completion.fence()
         try:
             completion.check_parts(requested)
+            # an Abort that came before the fence has removed the marker by
+            # now (its settle time is ours)
+            head_marker(req, self.app, upload_id)
             total = sum(part['size'] for part in completion.parts)
             if object_size is not None and object_size != total:
                 raise InvalidRequest(

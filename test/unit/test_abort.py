@@ -1,7 +1,7 @@
 """AbortMultipartUpload: DELETE /bucket/key?uploadId=ID"""
 
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    ACCOUNT, BUCKET, UPLOAD_ID, listing_page, part_row, part_path
+    FENCE, ACCOUNT, BUCKET, UPLOAD_ID, listing_page, part_row, part_path
 
 ETAG = '0cc175b9c0f1b6a831c399e269772661'
 
@@ -21,12 +21,13 @@ class TestAbort(MultipartTestCase):
         self.assertEqual(204, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                     # in progress
+            ('HEAD', FENCE),                      # no Complete running
             ('HEAD', OBJ),                        # not completed already
-            ('GET', listing_page(rows)[0]),
+            ('DELETE', MARKER),                   # first: no UploadPart
+            ('GET', listing_page(rows)[0]),       # commits from now on
             ('GET', listing_page([], 'obj/%s/2' % UPLOAD_ID)[0]),
             ('DELETE', part_path(1)),
             ('DELETE', part_path(2)),
-            ('DELETE', MARKER),                   # last: abort can repeat
         ], self.swift.calls)
 
     def test_abort_unknown_upload(self):
@@ -76,6 +77,6 @@ class TestAbort(MultipartTestCase):
         resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertEqual(AUTH_CALLS + [
-            ('HEAD', MARKER), ('HEAD', OBJ),
+            ('HEAD', MARKER), ('HEAD', FENCE), ('HEAD', OBJ),
             ('DELETE', MARKER),   # stale marker only; no part deleted
         ], self.swift.calls)

@@ -57,6 +57,7 @@ class TestComplete(MultipartTestCase):
             ('GET', listing_page([])[0]),         # the parts, as listed
             ('GET', LISTING_END[0]),
         ] + PREVIOUS_OBJECT_CALLS + [             # nothing to supersede
+            ('HEAD', MARKER),                     # no Abort came first
             ('PUT', MANIFEST_PUT),                # the SLO manifest
             ('DELETE', MARKER),                   # done
             ('DELETE', FENCE),
@@ -101,6 +102,7 @@ class TestComplete(MultipartTestCase):
             ('GET', LISTING_END[0]),
             ('HEAD', part_path(3)),     # the listing has not caught up
         ] + PREVIOUS_OBJECT_CALLS + [
+            ('HEAD', MARKER),
             ('PUT', MANIFEST_PUT),
             ('DELETE', MARKER),
             ('DELETE', FENCE),

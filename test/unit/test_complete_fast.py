@@ -52,6 +52,7 @@ class TestCompleteBelowSlo(MultipartTestCase):
             ('GET', listing_page([])[0]),       # the listing vouches for
             ('GET', LISTING_END[0]),            # every part: no HEADs
         ] + PREVIOUS_OBJECT_CALLS + [
+            ('HEAD', MARKER),                   # no Abort came first
             ('PUT', OBJ),                       # the manifest, below SLO
             ('DELETE', MARKER),
             ('DELETE', FENCE),
@@ -99,7 +100,7 @@ class TestCompleteBelowSlo(MultipartTestCase):
         resp = self.complete([(n, ETAGS[1]) for n in range(1, 201)])
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(
-            len(AUTH_CALLS) + 7 + len(PREVIOUS_OBJECT_CALLS),
+            len(AUTH_CALLS) + 8 + len(PREVIOUS_OBJECT_CALLS),
             len(self.swift.calls))
         self.assertEqual(200, len(json.loads(self.sent('PUT', OBJ)[1])))
 

@@ -1,11 +1,12 @@
 """Complete's fence against UploadParts in flight
 (swift3_multipart.controllers.fence)."""
 
+import itertools
 import time
 from unittest import mock
 
 from swift3_multipart.controllers import fence
-from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, \
+from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
     FENCE, SEGMENTS, UPLOAD_ID, part_row, part_path
 from test.unit.test_complete import ETAGS, MANIFEST_PUT, complete_xml, \
     slo_result
@@ -115,3 +116,55 @@ class TestFenceIsNoPart(MultipartTestCase):
         resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
         self.assertEqual(204, resp.status_int, resp.body)
         self.assertIn(('DELETE', FENCE), self.swift.calls)
+
+
+class TestAbortMeetsFence(MultipartTestCase):
+    """An Abort waits for a Complete in progress."""
+
+    def setUp(self):
+        super().setUp()
+        self.swift.register_container(SEGMENTS, [part_row(1, ETAGS[1], 5)])
+        self.swift.register('DELETE', part_path(1), 204)
+        self.swift.register('DELETE', MARKER, 204)
+        self.sleep = mock.patch(
+            'swift3_multipart.controllers.upload.eventlet.sleep').start()
+        self.addCleanup(mock.patch.stopall)
+
+    def abort(self):
+        return self.call('DELETE', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
+
+    def fresh(self):
+        return (200, {'X-Timestamp': '%.5f' % time.time()})
+
+    def test_complete_finished_meanwhile(self):
+        self.swift.register_then('HEAD', MARKER, (200, {}), (404, {}))
+        self.swift.register_then('HEAD', FENCE, self.fresh(), (404, {}))
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Object-Sysmeta-S3api-Upload-Id': UPLOAD_ID})
+        resp = self.abort()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] == 'DELETE'])
+
+    def test_complete_failed_meanwhile(self):
+        self.register_marker()
+        self.swift.register_then('HEAD', FENCE, self.fresh(), (404, {}))
+        resp = self.abort()
+        self.assertEqual(204, resp.status_int, resp.body)
+        self.assertEqual(AUTH_CALLS + [
+            ('HEAD', MARKER), ('HEAD', FENCE),     # a Complete runs
+            ('HEAD', MARKER), ('HEAD', FENCE),     # it failed: go on
+            ('HEAD', OBJ), ('DELETE', MARKER),
+        ], self.swift.calls[:len(AUTH_CALLS) + 6])
+        self.assertEqual(('DELETE', part_path(1)), self.swift.calls[-1])
+
+    def test_complete_still_running(self):
+        self.register_marker()
+        self.swift.register('HEAD', FENCE, *self.fresh())
+        with mock.patch('swift3_multipart.controllers.upload.ABORT_WAIT',
+                        0.25), \
+                mock.patch('time.time', side_effect=itertools.count(
+                    time.time(), 0.1)):
+            resp = self.abort()
+        self.assertS3Error(resp, 409, 'OperationAborted')
+        self.assertNotIn('DELETE', self.methods_besides_fence())
