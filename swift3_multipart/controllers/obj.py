@@ -19,7 +19,7 @@ from swift3_multipart import checksums, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
 from swift3_multipart.controllers.common import checksum_sysmeta, \
-    segments_container, CHECKSUM_TYPE_SYSMETA
+    segments_container, refuse_unsupported, CHECKSUM_TYPE_SYSMETA
 
 ATTRIBUTES = ('ETag', 'Checksum', 'ObjectParts', 'StorageClass',
               'ObjectSize')
@@ -123,7 +123,10 @@ class ObjectController(upstream.ObjectController):
     @public
     def PUT(self, req):
         """PutObject and CopyObject, freeing the segments of a multipart
-        object they replace (see :mod:`.cleanup`)."""
+        object they replace (see :mod:`.cleanup`). Like the multipart
+        operations, they refuse what we cannot honour (SSE-C, object
+        lock) rather than store the data as if it had not been asked."""
+        refuse_unsupported(req)
         superseded = superseded_parts(req, self.app)
         resp = super().PUT(req)
         if superseded:

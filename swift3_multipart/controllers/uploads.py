@@ -61,10 +61,16 @@ def ensure_segments_container(req, app):
         headers['X-Container-Read'] = info['read_acl']
     if info.get('write_acl'):
         headers['X-Container-Write'] = info['write_acl']
+    # x-amz-acl is the object's: s3api would make it the container's Swift
+    # ACL (public-read: anyone lists every upload and reads every part)
+    acl = req.environ.pop('HTTP_X_AMZ_ACL', None)
     try:
         req.get_response(app, 'PUT', container, '', headers=headers)
     except (BucketAlreadyExists, BucketAlreadyOwnedByYou):
         pass  # a concurrent Create made it
+    finally:
+        if acl is not None:
+            req.environ['HTTP_X_AMZ_ACL'] = acl
 
 
 class UploadsController(Controller):

@@ -58,6 +58,17 @@ class TestCreateMultipartUpload(MultipartTestCase):
         self.assertEqual('Policy-0', self.swift.headers[-2][
             'X-Storage-Policy'])
 
+    def test_object_acl_is_not_the_segments_container_acl(self):
+        self.swift.register('HEAD', SEGMENTS, 404)
+        self.swift.register('PUT', SEGMENTS, 201)
+        self.swift.register('PUT', MARKER, 201)
+        resp = self.call('POST', '/bucket/obj?uploads',
+                         headers={'x-amz-acl': 'public-read'})
+        self.assertEqual(200, resp.status_int, resp.body)
+        headers, _ = self.sent('PUT', SEGMENTS)
+        self.assertNotIn('X-Container-Read', headers)
+        self.assertNotIn('X-Container-Write', headers)
+
     def test_create_no_such_bucket(self):
         self.swift.register('HEAD', ACCOUNT + '/nobucket', 404)
         resp = self.call('POST', '/nobucket/obj?uploads')

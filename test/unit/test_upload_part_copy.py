@@ -74,3 +74,23 @@ class TestUploadPartCopy(MultipartTestCase):
             'X-Amz-Copy-Source': '/src/key'})
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertEqual(AUTH_CALLS + [('HEAD', MARKER)], self.swift.calls)
+
+
+class TestRefusedEncryption(MultipartTestCase):
+    """SSE-C we cannot honour: a clear error, nothing written."""
+
+    def test_sse_c_headers_refused(self):
+        for path, header in (
+                # UploadPartCopy from an SSE-C source
+                (PATH, 'x-amz-copy-source-server-side-encryption-customer-'
+                       'algorithm'),
+                (PATH, 'x-amz-server-side-encryption-customer-key-MD5'),
+                # PutObject and CopyObject, as the multipart operations
+                ('/bucket/obj', 'x-amz-server-side-encryption-customer-'
+                                'algorithm'),
+                ('/bucket/obj', 'x-amz-object-lock-mode')):
+            self.swift.calls[:] = []
+            resp = self.call('PUT', path, body=b'a', headers={
+                header: 'AES256', 'X-Amz-Copy-Source': '/src/key'})
+            self.assertS3Error(resp, 501, 'NotImplemented')
+            self.assertNotIn('PUT', [m for m, _ in self.swift.calls])
