@@ -7,11 +7,19 @@ node of the object ring away, as a crashed storage node would; the proxy
 then writes to a handoff device and error-limits the node, as in a real
 cluster. Every signal goes to a recorded PID only (see
 :mod:`swift3_multipart.saio.process`).
+
+A SAIO runs no replicators; :meth:`ServerControl.replicate_objects` runs
+one object-replicator pass (``sync_method = ssync``: no rsync daemon) per
+object server, as a cluster's replicators would once a node is back::
+
+    python -m swift3_multipart.saio.replicate CONF [CONF...]
 """
 
 import errno
 import os
 import signal
+import subprocess
+import sys
 import time
 
 from swift3_multipart.saio import process
@@ -104,3 +112,26 @@ class ServerControl(object):
         :returns: the PID killed, or None
         """
         return self.stop_server('proxy-' + name, crash=True)
+
+    def replicate_objects(self, timeout=120):
+        """One object-replicator pass per object server, in a child
+        process; output goes to ``logs/object-replicator.log``.
+
+        :raises SaioError: if the pass fails
+        """
+        # not at the top: ``python -m`` of that module imports this one
+        from swift3_multipart.saio.replicate import REPLICATOR_LOG
+        confs = [self.config.backend_conf_path(name)
+                 for name in self.config.object_servers]
+        log_path = self.config.log_path(REPLICATOR_LOG)
+        process.note(log_path, 'replicating: %s' % ' '.join(confs))
+        with open(log_path, 'ab') as log:
+            status = subprocess.call(
+                [sys.executable, '-m', 'swift3_multipart.saio.replicate']
+                + confs,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                timeout=timeout)
+        if status:
+            raise SaioError(
+                'object replication exited with %d; %s ends with:\n%s' % (
+                    status, log_path, process.log_tail(log_path)))

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import unittest
+from unittest import mock
 
 from swift3_multipart.saio import Saio, SaioError
 from swift3_multipart.saio import faults
@@ -196,6 +197,41 @@ class TestServerControl(TempDirTestCase):
         # another start time: not ours any more
         self.assertFalse(faults.kill(alive.pid, started='1'))
         self.assertIsNone(alive.poll())
+
+
+class TestReplicateObjects(TempDirTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.saio = Saio(self.state_dir, base_port=23000, replicas=3,
+                         object_servers_per_device=True)
+        os.makedirs(self.saio.config.path('logs'))
+
+    def test_one_pass_per_object_server_in_a_child(self):
+        with mock.patch('subprocess.call', return_value=0) as call:
+            self.saio.replicate_objects()
+        argv = call.call_args[0][0]
+        self.assertEqual(argv[:3], [sys.executable, '-m',
+                                    'swift3_multipart.saio.replicate'])
+        self.assertEqual(argv[3:], [
+            self.saio.config.backend_conf_path('object-sdb%d' % n)
+            for n in range(1, 5)])
+
+    def test_failure_raises_with_the_log(self):
+        with mock.patch('subprocess.call', return_value=1):
+            with self.assertRaises(SaioError) as caught:
+                self.saio.replicate_objects()
+        self.assertIn('object-replicator.log', str(caught.exception))
+
+    def test_replicate_in_a_fresh_process_without_devices(self):
+        """A real pass over written configs and empty devices."""
+        self.saio.config.data_dir = self.data_dir
+        self.saio.config.write()
+        self.saio.replicate_objects(timeout=60)
+        with open(self.saio.config.log_path('object-replicator')) as log:
+            text = log.read()
+        self.assertEqual(text.count('Object replication complete'), 4)
+        self.assertNotIn('Traceback', text)
 
 
 if __name__ == '__main__':
