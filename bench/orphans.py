@@ -41,6 +41,7 @@ import re
 import shutil
 import signal
 import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -401,10 +402,10 @@ class Player(object):
         object-expirer. One container-updater pass first, so that the
         queue's containers are in the account listing the expirer reads.
         """
-        conf = readconf(saio.config.backend_conf_path('container'))
-        ContainerUpdater(dict(conf['app:container-server']),
-                         logger=QuietLogger()).run_once()
-        ObjectExpirer({}, logger=QuietLogger(), swift=self.ic).run_once()
+        # in a process of its own: the updater monkey-patches the process
+        # it runs in with eventlet, which breaks boto3's TLS afterwards
+        subprocess.run([sys.executable, os.path.abspath(__file__),
+                        '--expirer-pass', saio.state_dir], check=True)
 
     # --- measuring --------------------------------------------------------
 
@@ -632,7 +633,21 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def expirer_pass_here(state_dir):
+    """The body of :meth:`Player.expirer_pass`, in this process."""
+    saio = Saio.load(state_dir)
+    conf = readconf(saio.config.backend_conf_path('container'))
+    ContainerUpdater(dict(conf['app:container-server']),
+                     logger=QuietLogger()).run_once()
+    ObjectExpirer({}, logger=QuietLogger(),
+                  swift=saio.internal_client()).run_once()
+
+
 def main(argv=None, out=sys.stdout):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ['--expirer-pass']:
+        expirer_pass_here(argv[1])
+        return 0
     args = make_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     started = None

@@ -20,14 +20,16 @@ from datetime import datetime, timezone
 
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     EntityTooSmall, InvalidPart, InvalidRequest, NoSuchKey, \
-    PreconditionFailed, ServiceUnavailable, AccessDenied, BadDigest
+    PreconditionFailed, ServiceUnavailable, AccessDenied, BadDigest, \
+    OperationAborted
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
 from swift3_multipart import checksums, manifest, mpu, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
-from swift3_multipart.controllers.fence import put_fence, remove_fence
+from swift3_multipart.controllers.fence import put_fence, remove_fence, \
+    fence_holder, wait_for_complete
 from swift3_multipart.controllers.common import segments_container, \
     key_of, list_parts, declared_checksum, checksum_sysmeta, \
     UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -75,6 +77,8 @@ class Completion(object):
         self.marker_resp = marker_resp
         self.s3_etag = s3_etag
         self.container = segments_container(req)
+        # of the fence we raised
+        self.token = None
         self.parts = None
         self.unlisted = []
         self.superseded = []
@@ -86,16 +90,30 @@ class Completion(object):
 
     def fence(self):
         """
-        Keep UploadParts from replacing parts from now on, then give those
-        that got past their check just before a moment to land.
+        Hold the upload's fence (see
+        :mod:`swift3_multipart.controllers.fence`): from then on no
+        UploadPart commits, and no other Complete or Abort starts.
+
+        :returns: False if the upload finished meanwhile (another Complete
+            removed the marker).
+        :raises OperationAborted: other Completes kept the fence.
         """
-        put_fence(self.req, self.app, self.upload_id)
-        if self.conf.complete_fence_settle > 0:
-            eventlet.sleep(self.conf.complete_fence_settle)
+        for _ in range(3):
+            if not wait_for_complete(self.req, self.app, self.upload_id):
+                return False
+            self.token = put_fence(self.req, self.app, self.upload_id)
+            if self.conf.complete_fence_settle > 0:
+                eventlet.sleep(self.conf.complete_fence_settle)
+            if fence_holder(self.req, self.app, self.upload_id) == \
+                    self.token:
+                return True
+        raise OperationAborted()
 
     def unfence(self):
-        """After a failure: UploadParts may go on."""
-        remove_fence(self.req, self.app, self.upload_id, self.logger)
+        """After a failure: UploadParts, Aborts and Completes may go on."""
+        if self.token:
+            remove_fence(self.req, self.app, self.upload_id, self.token,
+                         self.logger)
 
     def check_parts(self, requested):
         """

@@ -1,45 +1,57 @@
-"""CompleteMultipartUpload's fence against UploadParts in flight.
+"""CompleteMultipartUpload's fence against UploadParts, Aborts and other
+Completes of the same upload in flight.
 
 An UploadPart of a part that a Complete lists must not replace that part
-once the Complete has checked it: the object would then name a segment
-whose bytes are no longer the part's (SLO refuses to serve it). Swift has
-no compare-and-swap, so the two sides meet at a fence:
+once the Complete has checked it, and an Abort must not delete parts a
+Complete is writing into a manifest: the object would then name segments
+whose bytes are not the parts' (SLO refuses to serve it). Two Completes with
+different part lists would free each other's parts. Swift has no
+compare-and-swap, so they meet at a fence, an empty "part 0" (see
+:func:`swift3_multipart.mpu.fence_name`) that carries a token:
 
-* Complete writes the fence (an empty "part 0", see
-  :func:`swift3_multipart.mpu.fence_name`), waits ``complete_fence_settle``
-  seconds, and only then lists the parts; it removes the fence with the
-  parts it frees, or at once if it fails.
+* Complete waits while another Complete's fresh fence is up, then writes its
+  own, waits ``complete_fence_settle`` seconds and reads the fence back: if
+  the token is still its own, it goes on (another Complete that wrote after
+  it holds the fence instead, and this one waits for it). It checks the
+  marker again before it writes the manifest, and removes the fence with
+  the parts it frees, or at once if it fails.
 * UploadPart checks, once the whole body has arrived and before the object
   servers commit it (in the proxy's footer callback), that the marker is
   still there and that no fresh fence is up; otherwise its PUT is dropped
-  (the object servers never commit it) and it answers NoSuchUpload, as
-  UploadPart after Complete does.
+  and it answers NoSuchUpload, as UploadPart after Complete does.
+* Abort waits while a fresh fence is up, removes the marker first, waits
+  the settle time, then deletes the parts.
 
-An UploadPart that passed its check just before the fence went up commits
-within milliseconds; the settle time lets that write (and its container
-listing row) land before Complete reads the listing. The guarantee is
-therefore as good as that bound: an object server that takes longer than
-the settle time between receiving the last byte and updating the container
-listing can still let such a part in, and then the object fails to read
-instead of returning other bytes.
+Whoever checked just before another wrote acts within milliseconds; the
+settle time lets that act (and its container listing row) land before the
+other reads. The guarantee is as good as that bound: a step that takes
+longer than the settle time between its check and its write can still
+interleave, and then the object fails to read rather than returning other
+bytes.
 
-A fence older than :data:`FENCE_TTL` (a Complete that died) is ignored, and
-a repeated Complete or an Abort removes it.
+A fence older than :data:`FENCE_TTL` (a Complete that died) is ignored; a
+later Complete or an Abort removes it.
 """
 
 import time
+import uuid
 
+import eventlet
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
-    NoSuchUpload, ErrorResponse
+    NoSuchUpload, ErrorResponse, OperationAborted
 from swift.common.swob import str_to_wsgi, HTTPPreconditionFailed
 from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
-    key_of, without_copy_source
+    key_of, without_copy_source, head_marker
 
 # seconds after which a fence left by a Complete that died is ignored
 FENCE_TTL = 300
+# how long, and how often, one waits for a Complete in progress
+WAIT_FOR_COMPLETE = 10
+POLL = 0.1
+FENCE_TOKEN = 'X-Object-Transient-Sysmeta-S3mp-Fence-Token'
 FOOTERS_CALLBACK = 'swift.callback.update_footers'
 
 
@@ -47,31 +59,12 @@ def _fence(req, upload_id):
     return str_to_wsgi(mpu.fence_name(key_of(req), upload_id))
 
 
-def put_fence(req, app, upload_id):
-    """Raise the fence of an upload (an empty object)."""
-    req.get_response(app, 'PUT', segments_container(req),
-                     _fence(req, upload_id), body=b'',
-                     headers={'Content-Type': 'application/octet-stream'})
-
-
-def remove_fence(req, app, upload_id, logger):
-    """Take the fence down after a failed Complete (best effort)."""
-    try:
-        req.get_response(app, 'DELETE', segments_container(req),
-                         _fence(req, upload_id))
-    except NoSuchKey:
-        pass
-    except ErrorResponse as err:
-        logger.warning('upload %s: could not remove the Complete fence '
-                       '(UploadPart refused for %ds): %s', upload_id,
-                       FENCE_TTL, err.summary)
-
-
-def _head(req, app, container, obj):
+def _head(req, app, container, obj, newest=False):
     """:returns: the HEAD response of ``obj``, or None if there is none."""
     try:
         with without_copy_source(req):
-            return req.get_response(app, 'HEAD', container, obj)
+            return req.get_response(app, 'HEAD', container, obj, headers={
+                'X-Newest': 'true'} if newest else None)
     except NoSuchKey:
         return None
 
@@ -82,11 +75,71 @@ def is_fresh(fence_resp, now=None):
     return (now or time.time()) - written < FENCE_TTL
 
 
+def fence_holder(req, app, upload_id):
+    """:returns: the token of the upload's fresh fence ('' if it has
+    none), or None if no fresh fence is up."""
+    resp = _head(req, app, segments_container(req), _fence(req, upload_id),
+                 newest=True)
+    if resp is None or not is_fresh(resp):
+        return None
+    return resp.sw_headers.get(FENCE_TOKEN, '')
+
+
 def fence_is_up(req, app, upload_id):
     """:returns: True if a Complete younger than FENCE_TTL fenced the
     upload."""
-    resp = _head(req, app, segments_container(req), _fence(req, upload_id))
-    return resp is not None and is_fresh(resp)
+    return fence_holder(req, app, upload_id) is not None
+
+
+def wait_for_complete(req, app, upload_id, wait=None):
+    """
+    Let a Complete in progress (its fence is up) finish, or fail.
+
+    :returns: True if the upload is (still) in progress, False if its
+        marker is gone.
+    :raises OperationAborted: the Complete still runs after ``wait``
+        seconds.
+    """
+    deadline = time.time() + (WAIT_FOR_COMPLETE if wait is None else wait)
+    while fence_is_up(req, app, upload_id):
+        if time.time() >= deadline:
+            raise OperationAborted()
+        eventlet.sleep(POLL)
+        try:
+            head_marker(req, app, upload_id)
+        except NoSuchUpload:
+            return False
+    return True
+
+
+def put_fence(req, app, upload_id):
+    """
+    Raise the fence of an upload.
+
+    :returns: its token.
+    """
+    token = uuid.uuid4().hex
+    req.get_response(app, 'PUT', segments_container(req),
+                     _fence(req, upload_id), body=b'',
+                     headers={'Content-Type': 'application/octet-stream',
+                              FENCE_TOKEN: token})
+    return token
+
+
+def remove_fence(req, app, upload_id, token, logger):
+    """Take our fence down after a failed Complete (best effort): not one
+    another Complete raised since."""
+    try:
+        if fence_holder(req, app, upload_id) != token:
+            return
+        req.get_response(app, 'DELETE', segments_container(req),
+                         _fence(req, upload_id))
+    except NoSuchKey:
+        pass
+    except ErrorResponse as err:
+        logger.warning('upload %s: could not remove the Complete fence '
+                       '(UploadPart refused for %ds): %s', upload_id,
+                       FENCE_TTL, err.summary)
 
 
 class CommitCheck(object):
@@ -117,9 +170,13 @@ class CommitCheck(object):
 
     def __call__(self, footers):
         try:
-            if _head(self.req, self.app, self.container, self.marker) is None:
+            # the newest copy: a node that was down during the Complete
+            # may still have the marker
+            if _head(self.req, self.app, self.container, self.marker,
+                     newest=True) is None:
                 raise NoSuchUpload(upload_id=self.upload_id)
-            fence = _head(self.req, self.app, self.container, self.fence)
+            fence = _head(self.req, self.app, self.container, self.fence,
+                          newest=True)
             if fence is not None and is_fresh(fence):
                 raise NoSuchUpload(upload_id=self.upload_id)
         except ErrorResponse as err:

@@ -1,15 +1,13 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
-import time
-
 import eventlet
 from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     HTTPOk, HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
-    OperationAborted, S3NotImplemented, ServiceUnavailable
+    S3NotImplemented, ServiceUnavailable
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
@@ -21,15 +19,12 @@ from swift3_multipart.controllers.common import upload_id_param, \
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
 from swift3_multipart.controllers import expiring
-from swift3_multipart.controllers.fence import fence_is_up
+from swift3_multipart.controllers.fence import wait_for_complete
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
 
 DEFAULT_MAX_PARTS_LISTING = 1000
-# how long, and how often, an Abort waits for a Complete in progress
-ABORT_WAIT = 10
-ABORT_POLL = 0.1
 # 10,000 parts of ~120 bytes of XML each fit twice over
 MAX_COMPLETE_UPLOAD_BODY_SIZE = 2 * 1024 * 1024
 
@@ -91,7 +86,7 @@ class UploadController(Controller):
         upload_id = upload_id_param(req)
         try:
             head_marker(req, self.app, upload_id)
-            in_progress = self._wait_for_complete(req, upload_id)
+            in_progress = wait_for_complete(req, self.app, upload_id)
         except NoSuchUpload:
             if not mpu.valid_upload_id(upload_id):
                 raise
@@ -119,26 +114,6 @@ class UploadController(Controller):
                        self.conf.segment_delete_concurrency)
         self.logger.increment('mpu.abort')
         return HTTPNoContent()
-
-    def _wait_for_complete(self, req, upload_id):
-        """
-        A Complete in progress (its fence is up) finishes, or fails, before
-        an Abort goes on: polls for up to ABORT_WAIT seconds.
-
-        :returns: True if the upload is still in progress, False if the
-            Complete removed its marker.
-        :raises OperationAborted: the Complete is still running.
-        """
-        deadline = time.time() + ABORT_WAIT
-        while fence_is_up(req, self.app, upload_id):
-            if time.time() >= deadline:
-                raise OperationAborted()
-            eventlet.sleep(ABORT_POLL)
-            try:
-                head_marker(req, self.app, upload_id)
-            except NoSuchUpload:
-                return False
-        return True
 
     @public
     @object_operation
@@ -174,17 +149,13 @@ class UploadController(Controller):
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
 
         if marker_resp is None:
-            # A retry of a Complete that finished answers as the first did.
-            done = completed_manifest(req, self.app, upload_id)
-            if done is not None and \
-                    done.sysmeta_headers.get(S3_ETAG_SYSMETA) == s3_etag:
-                return HTTPOk(body=complete_result(req, s3_etag),
-                              content_type='application/xml')
-            raise NoSuchUpload(upload_id=upload_id)
+            return finished(req, self.app, upload_id, s3_etag)
         self._check_clock(marker_resp)
 
         completion = Completion(self, req, upload_id, marker_resp, s3_etag)
-        completion.fence()
+        if not completion.fence():
+            # another Complete finished the upload while we waited
+            return finished(req, self.app, upload_id, s3_etag)
         try:
             completion.check_parts(requested)
             # an Abort that came before the fence has removed the marker by
@@ -219,6 +190,22 @@ class UploadController(Controller):
             self.logger.error('Unable to complete multipart upload: '
                               'marker is %0.5fs newer than now', delta)
             raise ServiceUnavailable(reason='mpu_clock_skew')
+
+
+def finished(req, app, upload_id, s3_etag):
+    """
+    The answer to a Complete of an upload that is no longer in progress: a
+    retry of a Complete that finished answers as the first did.
+
+    :raises NoSuchUpload: the upload was aborted, or completed with other
+        parts.
+    """
+    done = completed_manifest(req, app, upload_id)
+    if done is not None and \
+            done.sysmeta_headers.get(S3_ETAG_SYSMETA) == s3_etag:
+        return HTTPOk(body=complete_result(req, s3_etag),
+                      content_type='application/xml')
+    raise NoSuchUpload(upload_id=upload_id)
 
 
 def pop_conditions(req):

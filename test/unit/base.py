@@ -61,9 +61,7 @@ class MultipartTestCase(unittest.TestCase):
         self.swift.register('HEAD', SEGMENTS, 204)
         self.swift.register('HEAD', OBJ, 404)
         # Complete raises its fence, and takes it down after
-        self.swift.register('HEAD', FENCE, 404)
-        self.swift.register('PUT', FENCE, 201)
-        self.swift.register('DELETE', FENCE, 204)
+        self.swift.register_stored(FENCE)
         # no settle time unless a test asks for it
         conf = dict({'complete_fence_settle': '0'}, **dict(self.conf))
         self.app = filter_factory({}, **conf)(FakeAuth(self.swift))

@@ -6,6 +6,7 @@ backend request fails the test.
 """
 
 import json
+import time
 from urllib.parse import parse_qsl
 from email.utils import formatdate
 
@@ -29,6 +30,8 @@ class FakeSwift(object):
         self.bodies = []
         # (method, path): responses still to come (see register_then)
         self._then = {}
+        # path: headers of what a PUT stored there (see register_stored)
+        self._stored = {}
         # the footers a PUT's footer callback gave, per call
         self.footers = []
         self.headers = []
@@ -42,6 +45,29 @@ class FakeSwift(object):
         elif not isinstance(body, bytes):
             body = json.dumps(body).encode('utf8')
         self._responses[(method, path)] = (status, headers or {}, body)
+
+    def register_stored(self, path):
+        """
+        An object at ``path`` that PUT writes (headers kept, with an
+        X-Timestamp), HEAD reads (404 until written) and DELETE removes,
+        unless a response is registered for the method.
+        """
+        self._stored[path] = None
+
+    def _store(self, method, path, env):
+        if method == 'PUT':
+            headers = {k: v for k, v in swob.HeaderEnvironProxy(env).items()
+                       if k.lower().startswith(('x-object-', 'content-type'))}
+            headers['X-Timestamp'] = '%.5f' % time.time()
+            self._stored[path] = headers
+            return swob.HTTPCreated()
+        found = self._stored[path]
+        if method == 'DELETE':
+            self._stored[path] = None
+            return swob.HTTPNoContent() if found else swob.HTTPNotFound()
+        if found is None:
+            return swob.HTTPNotFound()
+        return swob.Response(status=200, headers=found)
 
     def register_then(self, method, path, *responses):
         """
@@ -109,6 +135,8 @@ class FakeSwift(object):
                     status=200, body=json.dumps(rows).encode('utf8'),
                     content_type='application/json',
                     request=swob.Request(env))(env, start_response)
+        if (method, path) not in self._responses and path in self._stored:
+            return self._store(method, path, env)(env, start_response)
         if (method, path) not in self._responses:
             self.unexpected.append((method, path))
             raise KeyError((method, path))

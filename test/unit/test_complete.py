@@ -53,7 +53,9 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                     # in progress
-            ('PUT', FENCE),                       # no UploadPart after this
+            ('HEAD', FENCE),                      # no other Complete runs
+            ('PUT', FENCE),                       # nor starts, nor any
+            ('HEAD', FENCE),                      # UploadPart from now on
             ('GET', listing_page([])[0]),         # the parts, as listed
             ('GET', LISTING_END[0]),
         ] + PREVIOUS_OBJECT_CALLS + [             # nothing to supersede
@@ -97,7 +99,7 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),
-            ('PUT', FENCE),
+            ('HEAD', FENCE), ('PUT', FENCE), ('HEAD', FENCE),
             ('GET', listing_page([])[0]),
             ('GET', LISTING_END[0]),
             ('HEAD', part_path(3)),     # the listing has not caught up

@@ -48,7 +48,9 @@ class TestCompleteBelowSlo(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                   # in progress
-            ('PUT', FENCE),                     # UploadParts stop here
+            ('HEAD', FENCE),                    # this Complete alone,
+            ('PUT', FENCE),                     # and no UploadPart
+            ('HEAD', FENCE),                    # from now on
             ('GET', listing_page([])[0]),       # the listing vouches for
             ('GET', LISTING_END[0]),            # every part: no HEADs
         ] + PREVIOUS_OBJECT_CALLS + [
@@ -100,7 +102,7 @@ class TestCompleteBelowSlo(MultipartTestCase):
         resp = self.complete([(n, ETAGS[1]) for n in range(1, 201)])
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(
-            len(AUTH_CALLS) + 8 + len(PREVIOUS_OBJECT_CALLS),
+            len(AUTH_CALLS) + 10 + len(PREVIOUS_OBJECT_CALLS),
             len(self.swift.calls))
         self.assertEqual(200, len(json.loads(self.sent('PUT', OBJ)[1])))
 

@@ -5,6 +5,7 @@ import itertools
 import time
 from unittest import mock
 
+from swift3_multipart import mpu
 from swift3_multipart.controllers import fence
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
     FENCE, SEGMENTS, UPLOAD_ID, part_row, part_path
@@ -88,7 +89,8 @@ class TestCompleteRaisesFence(MultipartTestCase):
                         'sleep'):
             resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
         self.assertS3Error(resp, 400, 'InvalidPart')
-        self.assertEqual([('PUT', FENCE), ('DELETE', FENCE)], [
+        self.assertEqual([('HEAD', FENCE), ('PUT', FENCE), ('HEAD', FENCE),
+                          ('HEAD', FENCE), ('DELETE', FENCE)], [
             call for call in self.swift.calls if call[1] == FENCE])
         self.assertEqual(('DELETE', FENCE), self.swift.calls[-1])
 
@@ -127,7 +129,9 @@ class TestAbortMeetsFence(MultipartTestCase):
         self.swift.register('DELETE', part_path(1), 204)
         self.swift.register('DELETE', MARKER, 204)
         self.sleep = mock.patch(
-            'swift3_multipart.controllers.upload.eventlet.sleep').start()
+            'swift3_multipart.controllers.fence.eventlet.sleep').start()
+        mock.patch('swift3_multipart.controllers.upload.eventlet.sleep'
+                   ).start()
         self.addCleanup(mock.patch.stopall)
 
     def abort(self):
@@ -161,10 +165,55 @@ class TestAbortMeetsFence(MultipartTestCase):
     def test_complete_still_running(self):
         self.register_marker()
         self.swift.register('HEAD', FENCE, *self.fresh())
-        with mock.patch('swift3_multipart.controllers.upload.ABORT_WAIT',
-                        0.25), \
+        with mock.patch('swift3_multipart.controllers.fence.'
+                        'WAIT_FOR_COMPLETE', 0.25), \
                 mock.patch('time.time', side_effect=itertools.count(
                     time.time(), 0.1)):
             resp = self.abort()
         self.assertS3Error(resp, 409, 'OperationAborted')
         self.assertNotIn('DELETE', self.methods_besides_fence())
+
+
+class TestTwoCompletes(MultipartTestCase):
+    """A Complete whose fence another Complete overwrote lets that one
+    finish, then answers as a retry would."""
+
+    def setUp(self):
+        super().setUp()
+        self.swift.register_container(SEGMENTS, [
+            part_row(1, ETAGS[1], 5 * 1024 * 1024)])
+        self.swift.register_then('HEAD', MARKER, (200, {
+            'Content-Type': 'application/directory',
+            'X-Backend-Timestamp': '1700000000.00000'}), (404, {}))
+        # none at first; after ours, the other Complete's
+        self.swift.register_then('HEAD', FENCE, (404, {}), (200, {
+            'X-Timestamp': '%.5f' % time.time(),
+            'X-Object-Transient-Sysmeta-S3mp-Fence-Token': 'theirs'}))
+        self.swift.register('PUT', FENCE, 201)
+        mock.patch('swift3_multipart.controllers.fence.eventlet.sleep'
+                   ).start()
+        self.addCleanup(mock.patch.stopall)
+
+    def complete(self):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                         body=complete_xml([(1, ETAGS[1])]))
+
+    def test_same_parts_answer_as_the_other(self):
+        etag = mpu.multipart_etag([ETAGS[1]])
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Object-Sysmeta-S3api-Upload-Id': UPLOAD_ID,
+            'X-Object-Sysmeta-S3api-Etag': etag})
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertIn(etag.encode('ascii'), resp.body)
+        self.assertNotIn('DELETE', self.methods_besides_fence())
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+        self.assertNotIn(('DELETE', FENCE), self.swift.calls)  # not ours
+
+    def test_other_parts_no_such_upload(self):
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Object-Sysmeta-S3api-Upload-Id': UPLOAD_ID,
+            'X-Object-Sysmeta-S3api-Etag': 'other-2'})
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)

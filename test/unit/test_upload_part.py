@@ -21,6 +21,12 @@ class TestUploadPart(MultipartTestCase):
             ('HEAD', FENCE),            # progress, and no Complete running
         ], self.swift.calls)
         self.assertEqual(b'a', self.sent('PUT', part_path(3))[1])
+        # the check before the commit asks every replica: one that missed
+        # the Complete must not let the part in
+        self.assertEqual([None, 'true'], [
+            headers.get('X-Newest') for call, headers in zip(
+                self.swift.calls, self.swift.headers)
+            if call == ('HEAD', MARKER)])
 
     def test_bad_part_numbers(self):
         for number in ('0', '10001', '-1', 'abc', '1.5'):
