@@ -62,6 +62,7 @@ from swift.obj.expirer import ObjectExpirer
 
 from swift3_multipart import audit, reaper
 from swift3_multipart.saio import Saio, SaioError
+from swift3_multipart.saio.swiftdir import use_state_dir
 
 BASE_PORT = 18500
 # as test/functional/conftest.py's TEST_S3API_OPTIONS: small parts
@@ -635,6 +636,7 @@ def _terminate(signum, frame):
 
 def expirer_pass_here(state_dir):
     """The body of :meth:`Player.expirer_pass`, in this process."""
+    use_state_dir(state_dir)   # the SAIO's hash path prefix and suffix
     saio = Saio.load(state_dir)
     conf = readconf(saio.config.backend_conf_path('container'))
     ContainerUpdater(dict(conf['app:container-server']),
