@@ -5,7 +5,7 @@ a new upload of its own key: Complete vs Abort, Complete vs an UploadPart
 that replaces a listed part with other bytes, two Completes with different
 part lists, Abort vs UploadPart. Two threads wait on a barrier, sleep a
 random jitter (so that both orders happen, and overlaps in between) and
-fire; two trials run at a time. Then:
+fire; three trials run at a time. Then:
 
 * the pair of answers must be one AWS allows (the sets below, with the
   AWS pages they come from);
