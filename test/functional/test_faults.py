@@ -340,6 +340,35 @@ class TestFaults(unittest.TestCase):
         self.survived.append('object server stopped during an upload of '
                              '%d parts' % len(parts))
 
+    def test_node_back_with_stale_marker(self):
+        """
+        A node that was down during the Complete comes back with a copy of
+        the marker (no replicator pass yet): an UploadPart of a completed
+        part must not overwrite the object's segment.
+        """
+        key = 'stale-marker'
+        parts = [os.urandom(2048) for _ in range(3)]
+        upload_id = self.create(key)
+        listed = self.upload_parts(key, upload_id, parts)
+        node = self.node_of(self.marker_name(key, upload_id))
+        self.stop_node(node)
+        self.complete(key, upload_id, listed)
+        self.saio.start_server(node)
+        self.saio.restart_proxy('ours')   # it error-limited the node
+        answers = []
+        for _ in range(30):
+            try:
+                self.s3.upload_part(Bucket=self.bucket, Key=key,
+                                    UploadId=upload_id, PartNumber=2,
+                                    Body=b'x' * 2048)
+                answers.append('OK')
+            except ClientError as err:
+                answers.append(err.response['Error']['Code'])
+        self.assertEqual(['NoSuchUpload'] * 30, answers)
+        self.assertReadsBack(key, parts)
+        self.survived.append('object server back with a stale marker copy '
+                             '(30 UploadParts refused)')
+
     def test_proxy_killed_during_complete(self):
         for point in KILL_POINTS:
             with self.subTest(point=point):
