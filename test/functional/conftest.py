@@ -36,12 +36,24 @@ def pytest_sessionstart(session):
     os.environ['SAIO_STATE_DIR'] = state_dir
 
 
+# An object server answers 503 (DiskFileStateChanged) to a HEAD that meets
+# the object's file as a DELETE replaces it (the races HEAD upload markers
+# and fences while they are removed); the proxy logs it as an ERROR and
+# tries the next node, and the client never sees it. Not ours to fix;
+# everything else still counts.
+BACKEND_HEAD_RACE = re.compile(
+    r" ERROR 503 b'' Trying to HEAD /[^ ]+(\+|%2B)segments/[^ ]+ From "
+    r"Object Server")
+
+
 def proxy_log_problems(path):
     """Lines of our proxy's log that a client must never cause."""
     with open(path, errors='replace') as f:
         return [line.rstrip() for line in f
-                if 'Traceback' in line or 'InternalError' in line
-                or ' ERROR ' in line or re.search(r' HTTP/1\.[01] 500 ', line)]
+                if ('Traceback' in line or 'InternalError' in line
+                    or ' ERROR ' in line
+                    or re.search(r' HTTP/1\.[01] 500 ', line))
+                and not BACKEND_HEAD_RACE.search(line)]
 
 
 def pytest_sessionfinish(session, exitstatus):
