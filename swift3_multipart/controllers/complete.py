@@ -99,13 +99,15 @@ class Completion(object):
         :raises OperationAborted: other Completes kept the fence.
         """
         for _ in range(3):
-            if not wait_for_complete(self.req, self.app, self.upload_id):
+            if not wait_for_complete(self.req, self.app, self.upload_id,
+                                     s3_etag=self.s3_etag):
                 return False
-            self.token = put_fence(self.req, self.app, self.upload_id)
+            self.token = put_fence(self.req, self.app, self.upload_id,
+                                   self.s3_etag)
             if self.conf.complete_fence_settle > 0:
                 eventlet.sleep(self.conf.complete_fence_settle)
-            if fence_holder(self.req, self.app, self.upload_id) == \
-                    self.token:
+            holder = fence_holder(self.req, self.app, self.upload_id)
+            if holder is not None and holder[0] == self.token:
                 return True
         raise OperationAborted()
 
@@ -162,7 +164,10 @@ class Completion(object):
                     etag for n, etag, _ in requested if n == number][0])
         self.parts = parts
         self._object_checksum()
-        # read the manifest this Complete replaces while it is still there
+
+    def find_superseded(self):
+        """Read the manifest this Complete replaces while it is still
+        there."""
         self.superseded = superseded_parts(self.req, self.app,
                                            self.upload_id)
 

@@ -46,12 +46,15 @@ from swift3_multipart import mpu
 from swift3_multipart.controllers.common import segments_container, \
     key_of, without_copy_source, head_marker
 
-# seconds after which a fence left by a Complete that died is ignored
-FENCE_TTL = 300
+# seconds after which a fence left by a Complete that died is ignored (a
+# retry of that Complete, with the same parts, need not wait for it)
+FENCE_TTL = 60
 # how long, and how often, one waits for a Complete in progress
 WAIT_FOR_COMPLETE = 10
 POLL = 0.1
 FENCE_TOKEN = 'X-Object-Transient-Sysmeta-S3mp-Fence-Token'
+# the S3 ETag of the object the fencing Complete writes
+FENCE_ETAG = 'X-Object-Transient-Sysmeta-S3mp-Fence-Etag'
 FOOTERS_CALLBACK = 'swift.callback.update_footers'
 
 
@@ -76,13 +79,14 @@ def is_fresh(fence_resp, now=None):
 
 
 def fence_holder(req, app, upload_id):
-    """:returns: the token of the upload's fresh fence ('' if it has
-    none), or None if no fresh fence is up."""
+    """:returns: (token, S3 ETag) of the upload's fresh fence ('' for what
+    it lacks), or None if no fresh fence is up."""
     resp = _head(req, app, segments_container(req), _fence(req, upload_id),
                  newest=True)
     if resp is None or not is_fresh(resp):
         return None
-    return resp.sw_headers.get(FENCE_TOKEN, '')
+    return (resp.sw_headers.get(FENCE_TOKEN, ''),
+            resp.sw_headers.get(FENCE_ETAG, ''))
 
 
 def fence_is_up(req, app, upload_id):
@@ -91,9 +95,11 @@ def fence_is_up(req, app, upload_id):
     return fence_holder(req, app, upload_id) is not None
 
 
-def wait_for_complete(req, app, upload_id, wait=None):
+def wait_for_complete(req, app, upload_id, wait=None, s3_etag=None):
     """
-    Let a Complete in progress (its fence is up) finish, or fail.
+    Let a Complete in progress (its fence is up) finish, or fail; not if it
+    writes the object ``s3_etag`` (the same parts): a retry after a proxy
+    died during that Complete goes on at once.
 
     :returns: True if the upload is (still) in progress, False if its
         marker is gone.
@@ -101,7 +107,10 @@ def wait_for_complete(req, app, upload_id, wait=None):
         seconds.
     """
     deadline = time.time() + (WAIT_FOR_COMPLETE if wait is None else wait)
-    while fence_is_up(req, app, upload_id):
+    while True:
+        holder = fence_holder(req, app, upload_id)
+        if holder is None or (s3_etag and holder[1] == s3_etag):
+            return True
         if time.time() >= deadline:
             raise OperationAborted()
         eventlet.sleep(POLL)
@@ -109,12 +118,11 @@ def wait_for_complete(req, app, upload_id, wait=None):
             head_marker(req, app, upload_id)
         except NoSuchUpload:
             return False
-    return True
 
 
-def put_fence(req, app, upload_id):
+def put_fence(req, app, upload_id, s3_etag):
     """
-    Raise the fence of an upload.
+    Raise the fence of an upload, for a Complete of the object ``s3_etag``.
 
     :returns: its token.
     """
@@ -122,7 +130,7 @@ def put_fence(req, app, upload_id):
     req.get_response(app, 'PUT', segments_container(req),
                      _fence(req, upload_id), body=b'',
                      headers={'Content-Type': 'application/octet-stream',
-                              FENCE_TOKEN: token})
+                              FENCE_TOKEN: token, FENCE_ETAG: s3_etag})
     return token
 
 
@@ -130,7 +138,8 @@ def remove_fence(req, app, upload_id, token, logger):
     """Take our fence down after a failed Complete (best effort): not one
     another Complete raised since."""
     try:
-        if fence_holder(req, app, upload_id) != token:
+        holder = fence_holder(req, app, upload_id)
+        if holder is None or holder[0] != token:
             return
         req.get_response(app, 'DELETE', segments_container(req),
                          _fence(req, upload_id))

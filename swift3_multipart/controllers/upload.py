@@ -153,20 +153,19 @@ class UploadController(Controller):
         self._check_clock(marker_resp)
 
         completion = Completion(self, req, upload_id, marker_resp, s3_etag)
+        # a Complete that cannot succeed answers at once
+        self._check(completion, requested, object_size)
         if not completion.fence():
             # another Complete finished the upload while we waited
             return finished(req, self.app, upload_id, s3_etag)
         try:
-            completion.check_parts(requested)
+            # again, now that no UploadPart can replace a part, and with
+            # every part that an Abort or another Complete left
+            self._check(completion, requested, object_size)
+            completion.find_superseded()
             # an Abort that came before the fence has removed the marker by
             # now (its settle time is ours)
             head_marker(req, self.app, upload_id)
-            total = sum(part['size'] for part in completion.parts)
-            if object_size is not None and object_size != total:
-                raise InvalidRequest(
-                    'The provided x-amz-mp-object-size (%d) does not match '
-                    'the size of the listed parts (%d)' % (object_size,
-                                                           total))
             completion.check_conditions(conditions)
         except ErrorResponse:
             completion.unfence()
@@ -180,6 +179,14 @@ class UploadController(Controller):
         first = next(body_iter)
         resp.app_iter = _prepend(first, body_iter)
         return resp
+
+    def _check(self, completion, requested, object_size):
+        completion.check_parts(requested)
+        total = sum(part['size'] for part in completion.parts)
+        if object_size is not None and object_size != total:
+            raise InvalidRequest(
+                'The provided x-amz-mp-object-size (%d) does not match the '
+                'size of the listed parts (%d)' % (object_size, total))
 
     def _check_clock(self, marker_resp):
         # A marker from the future (clock skew between proxies) would

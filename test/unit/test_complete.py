@@ -53,11 +53,13 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),                     # in progress
+            ('GET', listing_page([])[0]),         # the parts, as listed:
+            ('GET', LISTING_END[0]),              # can this succeed?
             ('HEAD', FENCE),                      # no other Complete runs
             ('PUT', FENCE),                       # nor starts, nor any
             ('HEAD', FENCE),                      # UploadPart from now on
-            ('GET', listing_page([])[0]),         # the parts, as listed
-            ('GET', LISTING_END[0]),
+            ('GET', listing_page([])[0]),         # the parts again, for
+            ('GET', LISTING_END[0]),              # the manifest
         ] + PREVIOUS_OBJECT_CALLS + [             # nothing to supersede
             ('HEAD', MARKER),                     # no Abort came first
             ('PUT', MANIFEST_PUT),                # the SLO manifest
@@ -99,10 +101,13 @@ class TestComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(AUTH_CALLS + [
             ('HEAD', MARKER),
-            ('HEAD', FENCE), ('PUT', FENCE), ('HEAD', FENCE),
             ('GET', listing_page([])[0]),
             ('GET', LISTING_END[0]),
             ('HEAD', part_path(3)),     # the listing has not caught up
+            ('HEAD', FENCE), ('PUT', FENCE), ('HEAD', FENCE),
+            ('GET', listing_page([])[0]),
+            ('GET', LISTING_END[0]),
+            ('HEAD', part_path(3)),     # nor now, behind the fence
         ] + PREVIOUS_OBJECT_CALLS + [
             ('HEAD', MARKER),
             ('PUT', MANIFEST_PUT),

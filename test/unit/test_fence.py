@@ -83,8 +83,16 @@ class TestCompleteRaisesFence(MultipartTestCase):
         self.assertEqual(('PUT', FENCE), calls_then[-1])
         self.assertEqual(('DELETE', FENCE), self.swift.calls[-1])
 
-    def test_failed_complete_takes_fence_down(self):
+    def test_invalid_part_answers_without_fence(self):
         self.swift.register('HEAD', part_path(2), 404)
+        resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
+        self.assertS3Error(resp, 400, 'InvalidPart')
+        self.assertNotIn(FENCE, [path for _, path in self.swift.calls])
+
+    def test_failed_complete_takes_fence_down(self):
+        # part 2 is there at first, gone (an Abort?) behind the fence
+        self.swift.register_then('HEAD', part_path(2), (200, {
+            'Etag': ETAGS[2], 'Content-Length': '10'}), (404, {}))
         with mock.patch('swift3_multipart.controllers.complete.eventlet.'
                         'sleep'):
             resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
@@ -217,3 +225,31 @@ class TestTwoCompletes(MultipartTestCase):
         resp = self.complete()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+
+
+class TestRetryAfterDeadComplete(MultipartTestCase):
+    """A proxy died during a Complete, leaving its fence: the client's
+    retry, with the same parts, goes on at once."""
+
+    def test_same_parts_take_over(self):
+        self.register_marker()
+        self.swift.register_container(SEGMENTS, [
+            part_row(1, ETAGS[1], 5 * 1024 * 1024)])
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        etag = mpu.multipart_etag([ETAGS[1]])
+        self.swift.register_then('HEAD', FENCE, (200, {
+            'X-Timestamp': '%.5f' % (time.time() - 5),
+            'X-Object-Transient-Sysmeta-S3mp-Fence-Token': 'dead',
+            'X-Object-Transient-Sysmeta-S3mp-Fence-Etag': etag}))
+        self.swift.register('PUT', FENCE, 201)
+        self.swift.register('DELETE', FENCE, 204)
+        with mock.patch('swift3_multipart.controllers.fence.eventlet.'
+                        'sleep') as sleep, \
+                mock.patch('swift3_multipart.controllers.fence.uuid.uuid4',
+                           return_value=mock.Mock(hex='dead')):
+            resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                             body=complete_xml([(1, ETAGS[1])]))
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertFalse(sleep.called)   # no waiting for the dead one
+        self.assertIn(('PUT', MANIFEST_PUT), self.swift.calls)
