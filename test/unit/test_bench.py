@@ -235,10 +235,16 @@ class TestReport(unittest.TestCase):
         _found, checks = benchreport.assertions(self.complete(
             [(10, 2), (11, 2)]))
         self.assertFalse(checks['complete_flat'])
-        # one more listing page is allowed only past 10,000 parts
+        # more listing pages are allowed only past 10,000 parts (two per
+        # 10,000 parts: Complete lists before its fence and behind it)
         _found, checks = benchreport.assertions(self.complete(
-            [(10, 2), (11, 3)]))
+            [(10, 2), (13, 5)]))
         self.assertFalse(checks['complete_flat'])
+
+    def test_two_listings_per_complete(self):
+        _found, checks = benchreport.assertions(self.complete(
+            [(12, 4), (12, 4)]))
+        self.assertTrue(checks['complete_flat'])
 
     def test_wrong_answer_fails(self):
         found, _checks = benchreport.assertions(self.complete(
