@@ -267,7 +267,7 @@ def assertions(results):
                 # Complete lists the parts twice: before its fence and
                 # behind it (see swift3_multipart/controllers/fence.py)
                 listing_ok &= gets <= LISTINGS_PER_COMPLETE * (
-                    math.ceil(int(parts) / 10000.0) + 1)
+                    math.ceil((int(parts) + 1) / 10000.0) + 1)
             detail.append('%s parts: ours %s (%s listings), stock %s' % (
                 parts, _values(ours['backend_requests']),
                 _values(ours['listing_gets']),
@@ -276,7 +276,8 @@ def assertions(results):
         found.append({
             'name': 'ours: backend requests per Complete do not grow with '
                     'the part count (the same but for segment listings, '
-                    'at most 2 x (ceil(parts/10000) + 1) of those)',
+                    'at most 2 x (ceil((parts + 1)/10000) + 1) of those: '
+                    'before its fence and behind it, which lists too)',
             'passed': checks['complete_flat'], 'detail': '; '.join(detail)})
     if 'list_parts' in results:
         # What holds however ListParts picks the rows it reads: no row is

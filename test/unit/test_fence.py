@@ -253,3 +253,29 @@ class TestRetryAfterDeadComplete(MultipartTestCase):
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertFalse(sleep.called)   # no waiting for the dead one
         self.assertIn(('PUT', MANIFEST_PUT), self.swift.calls)
+
+
+class TestNoPrecheckOfManyParts(MultipartTestCase):
+    """Above PRECHECK_PARTS parts, Complete lists the parts only behind
+    its fence (one listing of a 10,000-part upload costs more than the
+    settle time)."""
+
+    def test_listing_only_behind_fence(self):
+        self.register_marker()
+        self.swift.register_container(SEGMENTS, [
+            part_row(1, ETAGS[1], 5 * 1024 * 1024), part_row(2, ETAGS[2], 9)])
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        self.swift.register('DELETE', MARKER, 204)
+        with mock.patch('swift3_multipart.controllers.upload.'
+                        'PRECHECK_PARTS', 1), \
+                mock.patch('swift3_multipart.controllers.complete.eventlet.'
+                           'sleep'):
+            resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                             body=complete_xml([(1, ETAGS[1]),
+                                                (2, ETAGS[2])]))
+        self.assertEqual(200, resp.status_int, resp.body)
+        calls = self.swift.calls
+        first_listing = [i for i, (method, path) in enumerate(calls)
+                         if method == 'GET' and path.startswith(
+                             SEGMENTS + '?')][0]
+        self.assertLess(calls.index(('PUT', FENCE)), first_listing)
