@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     EntityTooSmall, InvalidPart, InvalidRequest, NoSuchKey, \
     PreconditionFailed, ServiceUnavailable, AccessDenied, BadDigest, \
-    OperationAborted
+    OperationAborted, InvalidPartOrder
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
@@ -127,7 +127,9 @@ class Completion(object):
             checksum).
         :raises EntityTooSmall: a part but the last is below the minimum.
         """
-        algorithm, _ = declared_checksum(self.marker_resp)
+        algorithm, checksum_type = declared_checksum(self.marker_resp)
+        if algorithm:
+            self._check_checksum_request(requested, checksum_type)
         stored = list_parts(self.req, self.app, self.upload_id)
         self.unlisted = [
             mpu.part_name(key_of(self.req), self.upload_id, number)
@@ -170,6 +172,24 @@ class Completion(object):
         there."""
         self.superseded = superseded_parts(self.req, self.app,
                                            self.upload_id)
+
+    def _check_checksum_request(self, requested, checksum_type):
+        """
+        What AWS asks of a Complete of an upload with a checksum algorithm:
+        part numbers 1, 2, ... without gaps (InvalidPartOrder), and the
+        checksum type, if sent, Create's (BadDigest).
+
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        numbers = [number for number, _, _ in requested]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise InvalidPartOrder(upload_id=self.upload_id)
+        sent = self.req.headers.get('x-amz-checksum-type')
+        if sent is not None and sent.strip().upper() != checksum_type:
+            raise BadDigest('The checksum type you specified did not match '
+                            'the checksum type of the upload (%s).'
+                            % checksum_type)
 
     def _object_checksum(self):
         """

@@ -139,6 +139,27 @@ class TestListAndComplete(MultipartTestCase):
         self.assertS3Error(resp, 400, 'InvalidPart')
         self.assertNotIn('PUT', self.methods_besides_fence())
 
+    def test_part_numbers_from_one_without_gaps(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompletedPart.html
+        """
+        for parts in ([2], [1, 3]):
+            self.swift.calls[:] = []
+            resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                             body=complete_xml(parts))
+            self.assertS3Error(resp, 400, 'InvalidPartOrder')
+            self.assertNotIn('PUT', self.methods_besides_fence())
+
+    def test_checksum_type_must_be_creates(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                         body=complete_xml([1, 2]),
+                         headers={'x-amz-checksum-type': 'FULL_OBJECT'})
+        self.assertS3Error(resp, 400, 'BadDigest')
+        self.assertNotIn('PUT', self.methods_besides_fence())
+
     def test_whole_object_checksum_header_must_agree(self):
         resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
                          body=complete_xml([1, 2]),
