@@ -14,8 +14,6 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
 
 import json
 import time
-
-import eventlet
 from datetime import datetime, timezone
 
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
@@ -29,7 +27,7 @@ from swift3_multipart import checksums, manifest, mpu, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
 from swift3_multipart.controllers.fence import put_fence, remove_fence, \
-    fence_holder, wait_for_complete
+    fence_holder, wait_for_complete, settle
 from swift3_multipart.controllers.common import segments_container, \
     key_of, list_parts, declared_checksum, checksum_sysmeta, \
     UPLOAD_ID_SYSMETA, S3_ETAG_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -104,8 +102,7 @@ class Completion(object):
                 return False
             self.token = put_fence(self.req, self.app, self.upload_id,
                                    self.s3_etag)
-            if self.conf.complete_fence_settle > 0:
-                eventlet.sleep(self.conf.complete_fence_settle)
+            settle(self.conf)
             holder = fence_holder(self.req, self.app, self.upload_id)
             if holder is not None and holder[0] == self.token:
                 return True

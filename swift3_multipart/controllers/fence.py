@@ -89,10 +89,11 @@ def fence_holder(req, app, upload_id):
             resp.sw_headers.get(FENCE_ETAG, ''))
 
 
-def fence_is_up(req, app, upload_id):
-    """:returns: True if a Complete younger than FENCE_TTL fenced the
-    upload."""
-    return fence_holder(req, app, upload_id) is not None
+def settle(conf):
+    """Wait the settle time (``complete_fence_settle``): for whoever got
+    past a check just before our write to land theirs."""
+    if conf.complete_fence_settle > 0:
+        eventlet.sleep(conf.complete_fence_settle)
 
 
 def wait_for_complete(req, app, upload_id, wait=None, s3_etag=None):

@@ -1,7 +1,6 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
-import eventlet
 from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
@@ -19,7 +18,7 @@ from swift3_multipart.controllers.common import upload_id_param, \
 from swift3_multipart.controllers.cleanup import delete_objects, \
     ever_versioned
 from swift3_multipart.controllers import expiring
-from swift3_multipart.controllers.fence import wait_for_complete
+from swift3_multipart.controllers.fence import wait_for_complete, settle
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
 from swift3_multipart.controllers.uploads import encoding_type_param
@@ -107,8 +106,7 @@ class UploadController(Controller):
             raise NoSuchUpload(upload_id=upload_id)
         if in_progress:
             delete_objects(req, self.app, container, [marker], 1)
-            if self.conf.complete_fence_settle > 0:
-                eventlet.sleep(self.conf.complete_fence_settle)
+            settle(self.conf)
         parts = [mpu.part_name(key_of(req), upload_id, number)
                  for number in list_parts(req, self.app, upload_id)]
         if not in_progress and not parts:

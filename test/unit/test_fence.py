@@ -72,7 +72,7 @@ class TestCompleteRaisesFence(MultipartTestCase):
         self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
         self.swift.register('DELETE', MARKER, 204)
         seen = []
-        with mock.patch('swift3_multipart.controllers.complete.eventlet.'
+        with mock.patch('swift3_multipart.controllers.fence.eventlet.'
                         'sleep', side_effect=lambda secs: seen.append(
                             (secs, list(self.swift.calls)))):
             resp = self.complete([(1, ETAGS[1])])
@@ -93,7 +93,7 @@ class TestCompleteRaisesFence(MultipartTestCase):
         # part 2 is there at first, gone (an Abort?) behind the fence
         self.swift.register_then('HEAD', part_path(2), (200, {
             'Etag': ETAGS[2], 'Content-Length': '10'}), (404, {}))
-        with mock.patch('swift3_multipart.controllers.complete.eventlet.'
+        with mock.patch('swift3_multipart.controllers.fence.eventlet.'
                         'sleep'):
             resp = self.complete([(1, ETAGS[1]), (2, ETAGS[2])])
         self.assertS3Error(resp, 400, 'InvalidPart')
@@ -138,8 +138,6 @@ class TestAbortMeetsFence(MultipartTestCase):
         self.swift.register('DELETE', MARKER, 204)
         self.sleep = mock.patch(
             'swift3_multipart.controllers.fence.eventlet.sleep').start()
-        mock.patch('swift3_multipart.controllers.upload.eventlet.sleep'
-                   ).start()
         self.addCleanup(mock.patch.stopall)
 
     def abort(self):
@@ -268,7 +266,7 @@ class TestNoPrecheckOfManyParts(MultipartTestCase):
         self.swift.register('DELETE', MARKER, 204)
         with mock.patch('swift3_multipart.controllers.upload.'
                         'PRECHECK_PARTS', 1), \
-                mock.patch('swift3_multipart.controllers.complete.eventlet.'
+                mock.patch('swift3_multipart.controllers.fence.eventlet.'
                            'sleep'):
             resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
                              body=complete_xml([(1, ETAGS[1]),
