@@ -22,56 +22,14 @@ MAX_PART_NUMBER_DIGITS = 5
 PART_NAME_OVERHEAD = 2 + UPLOAD_ID_LENGTH + MAX_PART_NUMBER_DIGITS
 
 _MD5_HEX = re.compile(r'^[0-9a-f]{32}\Z')
-_PART_SUFFIX = re.compile(r'/[0-9]+\Z')
-_DIGITS = re.compile(r'^[0-9]+\Z')
 # what unique_id() makes (urlsafe base64), with room for other generators
 _UPLOAD_ID = re.compile(r'^[A-Za-z0-9_=-]{1,128}\Z')
 
 
-def marker_name(key, upload_id):
-    """Name of the upload marker in the segments container."""
-    return '%s/%s' % (key, upload_id)
-
-
-def parts_prefix(key, upload_id):
-    """Listing prefix of an upload's parts in the segments container."""
-    return '%s/%s/' % (key, upload_id)
-
-
-def part_name(key, upload_id, part_number):
-    """Name of one part in the segments container."""
-    return '%s/%s/%d' % (key, upload_id, part_number)
-
-
-def fence_name(key, upload_id):
-    """
-    Name of CompleteMultipartUpload's fence: an empty "part 0", which no
-    UploadPart can write (part numbers start at 1) and which stock s3api's
-    listings take for a segment, as they do every name ending in digits.
-    """
-    return part_name(key, upload_id, 0)
-
-
-def part_number_of(name, prefix):
-    """
-    :param name: a name from a listing of ``prefix``.
-    :returns: the part number if ``name`` is ``prefix`` followed by decimal
-        digits only, else None.
-    """
-    suffix = name[len(prefix):]
-    if not name.startswith(prefix) or not _DIGITS.match(suffix):
-        return None
-    return int(suffix)
-
-
-def is_upload_marker(name):
-    """True for a segments-container name that is not a part."""
-    return _PART_SUFFIX.search(name) is None
-
-
-def split_marker_name(name):
-    """:returns: (key, upload_id) of an upload marker's name."""
-    return tuple(name.rsplit('/', 1))
+# the stock layout's names live in swift3_multipart.layout
+from swift3_multipart.layout import marker_name, parts_prefix, \
+    part_name, fence_name, part_number_of, is_upload_marker, \
+    split_marker_name  # noqa: E402,F401
 
 
 # what XML 1.0 cannot carry, even as a character reference
