@@ -15,21 +15,17 @@ import hashlib
 import re
 from urllib.parse import quote, unquote
 
-# Upload ids are urlsafe base64 of a uuid4 string: 48 characters.
-UPLOAD_ID_LENGTH = 48
-MAX_PART_NUMBER_DIGITS = 5
+# the stock layout's names and sizes live in swift3_multipart.layout
+from swift3_multipart.layout import marker_name, parts_prefix, \
+    part_name, fence_name, part_number_of, is_upload_marker, \
+    split_marker_name, UPLOAD_ID_LENGTH, MAX_PART_NUMBER_DIGITS  # noqa: F401
+
 # what a part name adds to the key: '/<upload_id>/<part number>'
 PART_NAME_OVERHEAD = 2 + UPLOAD_ID_LENGTH + MAX_PART_NUMBER_DIGITS
 
 _MD5_HEX = re.compile(r'^[0-9a-f]{32}\Z')
 # what unique_id() makes (urlsafe base64), with room for other generators
 _UPLOAD_ID = re.compile(r'^[A-Za-z0-9_=-]{1,128}\Z')
-
-
-# the stock layout's names live in swift3_multipart.layout
-from swift3_multipart.layout import marker_name, parts_prefix, \
-    part_name, fence_name, part_number_of, is_upload_marker, \
-    split_marker_name  # noqa: E402,F401
 
 
 # what XML 1.0 cannot carry, even as a character reference

@@ -14,10 +14,10 @@ from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
 from swift.common.swob import str_to_wsgi, wsgi_to_str
 
 from swift3_multipart import mpu
+from swift3_multipart.layout import UPLOAD_ID_SYSMETA, \
+    S3_ETAG_SYSMETA  # noqa: F401 (imported from here by the controllers)
 from swift3_multipart.manifest import slo_last_modified
 
-UPLOAD_ID_SYSMETA = sysmeta_header('object', 'upload-id')
-S3_ETAG_SYSMETA = sysmeta_header('object', 'etag')
 # Who created the upload (ours; stock s3api ignores it): ListParts answers
 # it as Initiator and Owner whoever asks.
 INITIATOR_SYSMETA = sysmeta_header('object', 'upload-initiator')
