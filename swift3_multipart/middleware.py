@@ -30,6 +30,12 @@ Options we add or give another default (all in ``[filter:s3api]``):
     Default 0.1: seconds Complete waits after fencing the upload against
     UploadParts in flight, before it reads the parts (see
     :mod:`swift3_multipart.controllers.fence`). 0 turns the wait off.
+``upload_layout``
+    Default ``stock``: how the uploads that CreateMultipartUpload begins
+    are stored (see :mod:`swift3_multipart.layout`). ``immutable``: our
+    layout, whose part attempts are never overwritten and whose uploads are
+    indexed (no fence, no settle time). Uploads of either layout are served
+    whatever this says.
 ``abort_incomplete_days_default``
     Default 0 (none): days after which an upload that no enabled lifecycle
     rule of its bucket covers is aborted (see
@@ -45,7 +51,7 @@ from swift.common.registry import register_swift_info
 from swift.common.utils import config_true_value, \
     config_positive_int_value, non_negative_int, non_negative_float
 
-from swift3_multipart import manifest, routing
+from swift3_multipart import layout, manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
@@ -53,6 +59,7 @@ DEFAULT_SEGMENT_DELETE_CONCURRENCY = 8
 DEFAULT_COMPLETE_FENCE_SETTLE = 0.1
 DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
+DEFAULT_UPLOAD_LAYOUT = layout.STOCK
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -77,6 +84,12 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         self.conf.complete_fence_settle = non_negative_float(
             wsgi_conf.get('complete_fence_settle',
                           DEFAULT_COMPLETE_FENCE_SETTLE))
+        self.conf.upload_layout = wsgi_conf.get(
+            'upload_layout', DEFAULT_UPLOAD_LAYOUT).strip().lower()
+        if self.conf.upload_layout not in layout.LAYOUTS:
+            raise ValueError(
+                '[filter:s3api] upload_layout = %s: must be one of %s' % (
+                    self.conf.upload_layout, ', '.join(layout.LAYOUTS)))
         self.conf.slo_below = None if slo is None else slo.app
         self.conf.slo_max_manifest_size = None if slo is None else \
             slo.max_manifest_size

@@ -145,7 +145,7 @@ def initiator_of(marker_resp, req):
     return marker_resp.sysmeta_headers.get(INITIATOR_SYSMETA) or req.user_id
 
 
-def _part_of_row(number, row):
+def part_of_row(number, row):
     return {
         'part_number': number,
         'etag': row['hash'].split(';', 1)[0].strip(),
@@ -189,7 +189,7 @@ def list_parts(req, app, upload_id):
         for row in rows:
             number = mpu.part_number_of(row['name'], prefix)
             if number is not None:
-                parts[number] = _part_of_row(number, row)
+                parts[number] = part_of_row(number, row)
         query['marker'] = rows[-1]['name']
 
 
@@ -234,7 +234,7 @@ def list_parts_after(req, app, upload_id, marker, count, max_number):
                 number = mpu.part_number_of(row['name'], prefix)
                 if number is not None and len(str(number)) == length \
                         and number >= start:
-                    found.append(_part_of_row(number, row))
+                    found.append(part_of_row(number, row))
             if len(found) > count:
                 break
         if len(found) > count:

@@ -39,12 +39,18 @@ def created(req, app, conf, logger, upload_id):
     return lifecycle.abort_headers(abort)
 
 
-def listed(req, app, conf, marker_resp):
-    """ListParts: the abort headers of the answer ({} if none)."""
-    initiated = float(Timestamp(
-        marker_resp.sw_headers.get('X-Backend-Timestamp') or
-        marker_resp.sw_headers['X-Timestamp']))
-    abort = upload_abort(req, app, conf, initiated)
+def listed(req, app, conf, marker_resp, initiated=None):
+    """
+    ListParts: the abort headers of the answer ({} if none).
+
+    :param initiated: when the upload began (a Timestamp), if not the
+        marker's time.
+    """
+    if initiated is None:
+        initiated = Timestamp(
+            marker_resp.sw_headers.get('X-Backend-Timestamp') or
+            marker_resp.sw_headers['X-Timestamp'])
+    abort = upload_abort(req, app, conf, float(initiated))
     return lifecycle.abort_headers(abort) if abort else {}
 
 

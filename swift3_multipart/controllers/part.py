@@ -5,13 +5,15 @@ from swift.common.middleware.s3api.controllers.base import \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.controllers.obj import ObjectController
 from swift.common.middleware.s3api.s3response import InvalidArgument, \
-    InvalidRequest, ErrorResponse
+    InvalidRequest, ErrorResponse, NoSuchUpload, NoSuchBucket
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import Range, str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
-from swift3_multipart import checksums, mpu
+from swift3_multipart import checksums, layout, mpu
+from swift3_multipart.controllers import attempts, records
+from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, refuse_unsupported, \
     declared_checksum, checksum_sysmeta
@@ -80,7 +82,8 @@ class PartChecksum(object):
     body is read.
     """
 
-    def __init__(self, req, marker_resp):
+    def __init__(self, req, declared):
+        """:param declared: the algorithm Create declared, if known."""
         self.algorithm = None
         self._value = None
         self._trailers = None
@@ -93,13 +96,7 @@ class PartChecksum(object):
             self.algorithm = checksums.algorithm_of_header(trailer)
             self._trailers = find_trailers(req.environ['wsgi.input'])
             self._trailer = trailer
-        declared, _ = declared_checksum(marker_resp)
-        if declared and self.algorithm != declared:
-            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-            raise InvalidRequest(
-                'The upload was created using the %s checksum algorithm: '
-                'each part needs an x-amz-checksum-%s header or trailer.' % (
-                    declared, declared.lower()))
+        self.check_declared(declared)
         if self.algorithm is None:
             return
         self._content_type = req.headers.get('Content-Type') or \
@@ -109,6 +106,18 @@ class PartChecksum(object):
         elif self._trailers is not None:
             # before any footer callback of middlewares below us
             req.environ['swift.callback.update_footers'] = self._add_footers
+
+    def check_declared(self, declared):
+        """
+        :raises InvalidRequest: Create declared a checksum algorithm and
+            the part does not come with a checksum of it.
+        """
+        if declared and self.algorithm != declared:
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+            raise InvalidRequest(
+                'The upload was created using the %s checksum algorithm: '
+                'each part needs an x-amz-checksum-%s header or trailer.' % (
+                    declared, declared.lower()))
 
     def value(self):
         if self._value is None and self._trailers is not None:
@@ -148,41 +157,94 @@ class PartController(ObjectController):
         refuse_unsupported(req)
         part_number = req.validate_part_number()
         upload_id = upload_id_param(req)
+        if layout.is_ours(upload_id):
+            return self._put_attempt(req, part_number, upload_id)
         # Only the marker says an upload is in progress. Stock s3api also
         # accepts the completed manifest here, and then overwrites a live
         # segment of the finished object.
         marker_resp = head_marker(req, self.app, upload_id)
 
         commit_check = CommitCheck(req, self.app, upload_id)
-        container = segments_container(req)
         obj = str_to_wsgi(mpu.part_name(key_of(req), upload_id,
                                         part_number))
-        is_copy = 'X-Amz-Copy-Source' in req.headers
-        if is_copy:
-            # check_copy_source reads the target from the request
-            req.container_name, req.object_name = container, obj
-            source_resp = req.check_copy_source(self.app)
-            rng = copy_source_range(req, source_resp)
-            if rng is not None:
-                req.headers['Range'] = rng
-                del req.headers['X-Amz-Copy-Source-Range']
-            req.headers.update({name: '' for name in COPY_SOURCE_CLEARED})
-            part_checksum = None
-        else:
-            part_checksum = PartChecksum(req, marker_resp)
+        part_checksum = self._prepare(
+            req, obj, declared_checksum(marker_resp)[0])
         # wraps PartChecksum's footer callback: checks before it
         commit_check.install()
 
         try:
-            resp = req.get_response(self.app, 'PUT', container, obj)
+            resp = req.get_response(self.app, 'PUT',
+                                    segments_container(req), obj)
         except ErrorResponse:
             if commit_check.refusal is not None:
                 raise commit_check.refusal
             raise
+        return self._answer(req, resp, part_checksum)
+
+    def _put_attempt(self, req, part_number, upload_id):
+        """
+        UploadPart of our layout: write a new attempt, then read the
+        record. The attempt is never overwritten, so no race can change a
+        part that a Complete has read; a Complete or Abort that came first
+        has removed the record, and then the attempt goes again (unless a
+        Complete, concurrent with us, put it in its manifest).
+        """
+        records.acl_check(req, self.app, write=True)
+        name = layout.attempt_name(key_of(req), upload_id, part_number,
+                                   layout.new_attempt())
+        obj = str_to_wsgi(name)
+        # Create's algorithm is read after the write: unknown here
+        part_checksum = self._prepare(req, obj, None)
+        try:
+            resp = req.get_response(self.app, 'PUT', segments_container(req),
+                                    obj)
+        except NoSuchBucket:
+            # no segments container: no upload
+            raise NoSuchUpload(upload_id=upload_id)
+        record = records.head_record(req, self.app, key_of(req), upload_id)
+        if record is None:
+            kept = attempts.manifest_segments(req, self.app, upload_id)
+            if kept is None or name not in kept:
+                delete_objects(req, self.app, segments_container(req),
+                               [name], 1)
+                raise NoSuchUpload(upload_id=upload_id)
+        elif part_checksum is not None:
+            try:
+                part_checksum.check_declared(declared_checksum(record)[0])
+            except InvalidRequest:
+                delete_objects(req, self.app, segments_container(req),
+                               [name], 1)
+                raise
+        return self._answer(req, resp, part_checksum)
+
+    def _prepare(self, req, obj, declared):
+        """
+        Make ``req`` the PUT of the part (or of its copy).
+
+        :returns: the :class:`PartChecksum` of an UploadPart, None for a
+            copy.
+        """
+        if 'X-Amz-Copy-Source' not in req.headers:
+            return PartChecksum(req, declared)
+        # check_copy_source reads the target from the request
+        bucket, key = req.container_name, req.object_name
+        req.container_name, req.object_name = segments_container(req), obj
+        try:
+            source_resp = req.check_copy_source(self.app)
+        finally:
+            req.container_name, req.object_name = bucket, key
+        rng = copy_source_range(req, source_resp)
+        if rng is not None:
+            req.headers['Range'] = rng
+            del req.headers['X-Amz-Copy-Source-Range']
+        req.headers.update({name: '' for name in COPY_SOURCE_CLEARED})
+        return None
+
+    def _answer(self, req, resp, part_checksum):
         if part_checksum and part_checksum.value():
             resp.headers[checksums.header_name(part_checksum.algorithm)] = \
                 part_checksum.value()
-        if is_copy:
+        if 'X-Amz-Copy-Source' in req.headers:
             last_modified = S3Timestamp(
                 parse_date_header(resp.headers['Last-Modified']))
             resp.append_copy_resp_body('CopyPartResult',

@@ -1,7 +1,6 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
-from swift.common.middleware.s3api.acl_handlers import UploadAclHandler
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
@@ -10,7 +9,10 @@ from swift.common.middleware.s3api.s3response import ErrorResponse, \
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
-from swift3_multipart import mpu, xml
+from swift3_multipart import abort, layout, mpu, xml
+from swift3_multipart.controllers import attempts, records
+from swift3_multipart.controllers.acl import UploadAclHandler
+from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, completed_manifest, \
     initiator_of, list_parts, list_parts_after, refuse_unsupported, \
@@ -55,19 +57,30 @@ class UploadController(Controller):
             'max-parts', DEFAULT_MAX_PARTS_LISTING,
             self.conf.max_parts_listing)
         part_number_marker = req.get_validated_param('part-number-marker', 0)
-        marker_resp = head_marker(req, self.app, upload_id)
-
-        page, truncated = list_parts_after(
-            req, self.app, upload_id, part_number_marker, max_parts,
-            max(self.conf.max_upload_part_num, 10000))
+        if layout.is_ours(upload_id):
+            # ListParts of our layout: the newest attempt of each part
+            records.check(req, self.app, write=False)
+            upload = records.head_record(req, self.app, key_of(req),
+                                         upload_id)
+            if upload is None:
+                raise NoSuchUpload(upload_id=upload_id)
+            page, truncated = attempts.list_parts(
+                req, self.app, upload_id, part_number_marker, max_parts)
+            initiated = layout.initiated_of(upload_id)
+        else:
+            upload = head_marker(req, self.app, upload_id)
+            page, truncated = list_parts_after(
+                req, self.app, upload_id, part_number_marker, max_parts,
+                max(self.conf.max_upload_part_num, 10000))
+            initiated = None   # the marker's time
         body = xml.list_parts_result(
             req.container_name, key_of(req), upload_id,
-            initiator_of(marker_resp, req), page, part_number_marker,
+            initiator_of(upload, req), page, part_number_marker,
             page[-1]['part_number'] if page else 0, max_parts,
-            truncated, encoding_type, declared_checksum(marker_resp))
+            truncated, encoding_type, declared_checksum(upload))
         resp = HTTPOk(body=body, content_type='application/xml')
         resp.headers.update(expiring.listed(req, self.app, self.conf,
-                                            marker_resp))
+                                            upload, initiated))
         return resp
 
     @public
@@ -86,6 +99,14 @@ class UploadController(Controller):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
         """
         upload_id = upload_id_param(req)
+        if layout.is_ours(upload_id):
+            records.check(req, self.app, write=True)
+            outcome = abort.abort(
+                S3Backend(req, self.app, self.conf, upload_id), upload_id)
+            if not outcome.aborted:
+                raise NoSuchUpload(upload_id=upload_id)
+            self.logger.increment('mpu.abort')
+            return HTTPNoContent()
         try:
             head_marker(req, self.app, upload_id)
             in_progress = wait_for_complete(req, self.app, upload_id)

@@ -15,8 +15,8 @@ from swift.common.storage_policy import POLICIES
 from swift.common.swob import str_to_wsgi, wsgi_to_str, wsgi_quote
 from swift.common.utils import public
 
-from swift3_multipart import checksums, mpu, xml
-from swift3_multipart.controllers import expiring
+from swift3_multipart import checksums, layout, mpu, xml
+from swift3_multipart.controllers import expiring, records
 from swift3_multipart.controllers.common import segments_container, \
     key_of, refuse_unsupported, INITIATOR_SYSMETA, \
     CHECKSUM_ALGORITHM_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -97,16 +97,18 @@ class UploadsController(Controller):
                 'Object key contains characters XML 1.0 cannot carry')
         if len(req.object_name) > constraints.MAX_OBJECT_NAME_LENGTH:
             raise KeyTooLongError()
-        if len(req.object_name) + mpu.PART_NAME_OVERHEAD > \
+        ours = self.conf.get('upload_layout') == layout.IMMUTABLE
+        overhead = layout.PART_NAME_OVERHEAD if ours else \
+            mpu.PART_NAME_OVERHEAD
+        if len(req.object_name) + overhead > \
                 constraints.MAX_OBJECT_NAME_LENGTH:
-            # Parts are stored as <key>/<upload id>/<part number>: refuse
-            # now rather than fail every UploadPart.
+            # Parts are stored as <key>/<upload id>/<part number>...:
+            # refuse now rather than fail every UploadPart.
             raise KeyTooLongError(
                 'Your key is too long for a multipart upload: keys of up to '
                 '%d bytes can be uploaded in parts (Swift\'s '
                 'max_object_name_length is %d)' % (
-                    constraints.MAX_OBJECT_NAME_LENGTH -
-                    mpu.PART_NAME_OVERHEAD,
+                    constraints.MAX_OBJECT_NAME_LENGTH - overhead,
                     constraints.MAX_OBJECT_NAME_LENGTH))
 
         try:
@@ -119,7 +121,7 @@ class UploadsController(Controller):
             req.headers[CHECKSUM_ALGORITHM_SYSMETA] = algorithm
             req.headers[CHECKSUM_TYPE_SYSMETA] = checksum_type
 
-        upload_id = unique_id()
+        upload_id = layout.new_upload_id() if ours else unique_id()
         # The content type goes on the final object; the marker itself is
         # a directory marker (as stock s3api writes it).
         content_type = req.headers.get('Content-Type')
@@ -132,15 +134,27 @@ class UploadsController(Controller):
         req.headers.pop('Content-Md5', None)
 
         ensure_segments_container(req, self.app)
+        if ours:
+            # the record is written without ACL handler or auth: check
+            # first what the marker PUT would have (and the tmpacl)
+            handler = getattr(req, 'acl_handler', None)
+            if handler is not None:
+                handler.handle_acl(self.app, 'PUT')
+            else:
+                records.auth_check(req, self.app, write=True)
         # before the marker: a task without upload is only dropped later
         abort_headers = expiring.created(req, self.app, self.conf,
                                          self.logger, upload_id)
         req.headers[INITIATOR_SYSMETA] = req.user_id
         req.headers['Content-Type'] = mpu.marker_content_type(
             req.user_id, algorithm, checksum_type)
-        req.get_response(
-            self.app, 'PUT', segments_container(req),
-            str_to_wsgi(mpu.marker_name(key_of(req), upload_id)), body='')
+        if ours:
+            records.put_record(req, self.app, key_of(req), upload_id, {})
+        else:
+            req.get_response(
+                self.app, 'PUT', segments_container(req),
+                str_to_wsgi(mpu.marker_name(key_of(req), upload_id)),
+                body='')
         self.logger.increment('mpu.create')
         resp = HTTPOk(body=xml.initiate_result(
             req.container_name, key_of(req), upload_id),

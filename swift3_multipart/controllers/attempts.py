@@ -1,0 +1,142 @@
+"""Reading an upload of our layout: its part attempts in the segments
+container and the manifests it completed into.
+
+An attempt is never overwritten; the newest attempt of a part (the last in
+the listing, see :func:`swift3_multipart.layout.new_attempt`) is the part.
+"""
+
+import json
+
+from swift.common.middleware.s3api.s3response import NoSuchKey, \
+    NoSuchBucket, AccessDenied
+
+from swift3_multipart import layout
+from swift3_multipart.controllers.cleanup import ever_versioned
+from swift3_multipart.controllers.common import segments_container, \
+    key_of, part_of_row, without_copy_source
+
+# rows per listing page
+PAGE = 10000
+
+
+def _rows(req, app, query):
+    """Listing pages of the segments container from ``query`` on."""
+    query = dict(query)
+    while True:
+        try:
+            resp = req._get_response(app, 'GET', segments_container(req), '',
+                                     query=query)
+        except NoSuchBucket:
+            return
+        rows = json.loads(resp.body)
+        if not rows:
+            return
+        yield rows
+        if 'limit' in query and len(rows) < int(query['limit']):
+            return
+        query['marker'] = rows[-1]['name']
+
+
+def attempt_rows(req, app, upload_id, after_part=0):
+    """Every attempt row of the parts numbered above ``after_part``, in
+    listing order, each with its (part number, attempt) as 'attempt'."""
+    prefix = layout.parts_prefix(key_of(req), upload_id)
+    query = layout.attempts_query(key_of(req), upload_id, after_part,
+                                  limit=PAGE)
+    for rows in _rows(req, app, query):
+        for row in rows:
+            found = layout.attempt_of(row['name'], prefix)
+            if found is not None:
+                row['attempt'] = found
+                yield row
+
+
+def list_parts(req, app, upload_id, after_part=0, count=None):
+    """
+    The newest attempt of each part numbered above ``after_part``.
+
+    :param count: stop once this many parts are known and one more part
+        has begun (so that the last of them is its newest attempt).
+    :returns: (parts in number order, True if more parts follow); each
+        part as :func:`part_of_row` gives it, with 'name' (the attempt's
+        object name).
+    """
+    parts = []
+    for row in attempt_rows(req, app, upload_id, after_part):
+        number = row['attempt'][0]
+        if parts and parts[-1]['part_number'] == number:
+            parts[-1] = _part(number, row)
+            continue
+        if count is not None and len(parts) == count:
+            return parts, True
+        parts.append(_part(number, row))
+    return parts, False
+
+
+def _part(number, row):
+    part = part_of_row(number, row)
+    part['name'] = row['name']
+    return part
+
+
+def manifest_segments(req, app, upload_id):
+    """
+    What the manifests this upload completed into name: the current
+    object of the key, and in a bucket that has had versioning, every
+    version written since the upload began.
+
+    :returns: a set of segment names in the segments container, or None if
+        no object of the key is this upload's manifest.
+    """
+    versions = [None]
+    if ever_versioned(req, app):
+        versions = _versions_since(req, app, layout.initiated_of(upload_id))
+    found = None
+    for version in versions:
+        names = _manifest_of(req, app, upload_id, version)
+        if names is not None:
+            found = (found or set()) | names
+    return found
+
+
+def _manifest_of(req, app, upload_id, version):
+    query = {} if version is None else {'version-id': version}
+    try:
+        with without_copy_source(req):
+            head = req._get_response(app, 'HEAD', req.container_name,
+                                     req.object_name, query=dict(query),
+                                     headers={'X-Newest': 'true'})
+            if head.sysmeta_headers.get(
+                    layout.OUR_UPLOAD_ID_SYSMETA) != upload_id:
+                return None
+            got = req._get_response(
+                app, 'GET', req.container_name, req.object_name,
+                query=dict(query, **{'multipart-manifest': 'get'}),
+                headers={'X-Newest': 'true'})
+            entries = json.loads(got.body)
+    except (NoSuchKey, AccessDenied, ValueError):
+        return None
+    prefix = '/%s/' % segments_container(req)
+    return {entry['name'][len(prefix):] for entry in entries
+            if entry.get('name', '').startswith(prefix)}
+
+
+def _versions_since(req, app, initiated):
+    """The version ids of the key written since ``initiated`` (None for
+    the current object, always first)."""
+    found = [None]
+    query = {'versions': None, 'format': 'json',
+             'prefix': key_of(req)}
+    try:
+        resp = req._get_response(app, 'GET', req.container_name, '',
+                                 query=query)
+        rows = json.loads(resp.body)
+    except (NoSuchBucket, AccessDenied, ValueError):
+        return found
+    for row in rows:
+        if row.get('name') != key_of(req) or not row.get('version_id') or \
+                row['version_id'] == 'null':
+            continue
+        if row.get('last_modified', '') >= initiated.isoformat:
+            found.append(row['version_id'])
+    return found

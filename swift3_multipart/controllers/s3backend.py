@@ -1,0 +1,73 @@
+"""The :class:`swift3_multipart.abort.Backend` of an S3 request: how
+AbortMultipartUpload (and Complete, UploadPart) reach an upload of our
+layout.
+
+The caller's permission is checked first (:func:`records.check`); then our
+own look-ups and writes go without s3api's ACL handler (pre-authorized
+under s3_acl, through auth without it), the index by pre-authorized
+requests.
+"""
+
+from swift.common.middleware.s3api.s3response import NoSuchKey
+from swift.common.swob import str_to_wsgi
+
+from swift3_multipart import abort, layout
+from swift3_multipart.controllers import attempts, records
+from swift3_multipart.controllers.cleanup import delete_objects
+from swift3_multipart.controllers.common import segments_container, key_of
+
+
+class S3Backend(abort.Backend):
+
+    def __init__(self, req, app, conf, upload_id):
+        self.req = req
+        self.app = app
+        self.conf = conf
+        self.upload_id = upload_id
+        self.key = key_of(req)
+        self._abort_record = str_to_wsgi(
+            layout.abort_record_name(self.key, upload_id))
+
+    def record(self):
+        """The HEAD response of the live record, or None."""
+        return records.head_record(self.req, self.app, self.key,
+                                   self.upload_id)
+
+    def record_exists(self):
+        return self.record() is not None
+
+    def delete_record(self):
+        records.delete_record(self.req, self.app, self.key, self.upload_id)
+
+    def abort_state(self):
+        try:
+            resp = self.req._get_response(
+                self.app, 'HEAD', segments_container(self.req),
+                self._abort_record, headers={'X-Newest': 'true'})
+        except NoSuchKey:
+            return None
+        return resp.sysmeta_headers.get(layout.ABORT_STATE_SYSMETA) or \
+            layout.ABORTING
+
+    def write_abort_state(self, state, timestamp):
+        # 201, or 202 if an object server held a newer state (refused)
+        self.req._get_response(
+            self.app, 'PUT', segments_container(self.req),
+            self._abort_record, body=b'', headers={
+                'Content-Type': 'application/octet-stream',
+                'Content-Length': '0',
+                'X-Timestamp': timestamp.internal,
+                layout.ABORT_STATE_SYSMETA: state})
+
+    def manifest_segments(self):
+        return attempts.manifest_segments(self.req, self.app,
+                                          self.upload_id)
+
+    def attempts(self):
+        return [row['name'] for row in attempts.attempt_rows(
+            self.req, self.app, self.upload_id)]
+
+    def delete(self, names):
+        return delete_objects(self.req, self.app,
+                              segments_container(self.req), names,
+                              self.conf.segment_delete_concurrency)
