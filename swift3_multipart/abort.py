@@ -135,3 +135,23 @@ def decide(backend, upload_id):
         # the write failed everywhere we read: follow our own reading
         stored = wanted
     return stored
+
+
+def may_complete(backend, upload_id):
+    """
+    Complete's half of the pair, once its manifest is written: read the
+    abort record. An Abort under way but undecided is decided here, for
+    the Abort (S3 lets an Abort racing a Complete win); every decider
+    follows the decision stored first.
+
+    :returns: True if the Complete stands (no Abort, or one that found the
+        manifest and keeps the parts), False if it must back off.
+    """
+    state = backend.abort_state()
+    if state == layout.ABORTING:
+        backend.write_abort_state(layout.ABORT_DELETES, state_timestamp(
+            upload_id, layout.ABORT_DELETES))
+        state = backend.abort_state()
+        if state not in (layout.ABORT_KEEPS, layout.ABORT_DELETES):
+            state = layout.ABORT_DELETES
+    return state in (None, layout.ABORT_KEEPS)

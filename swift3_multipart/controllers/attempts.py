@@ -7,8 +7,12 @@ the listing, see :func:`swift3_multipart.layout.new_attempt`) is the part.
 
 import json
 
+from swift.common.http import is_success, HTTP_NOT_FOUND, \
+    HTTP_UNAUTHORIZED, HTTP_FORBIDDEN
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
-    NoSuchBucket, AccessDenied
+    NoSuchBucket, AccessDenied, ServiceUnavailable
+from swift.common.utils import drain_and_close
+from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import layout
 from swift3_multipart.controllers.cleanup import ever_versioned
@@ -140,3 +144,33 @@ def _versions_since(req, app, initiated):
         if row.get('last_modified', '') >= initiated.isoformat:
             found.append(row['version_id'])
     return found
+
+
+def head_key(req, app):
+    """
+    HEAD the key's object, asking every replica (X-Newest), 404 included:
+    a 404 still tells when a deletion was (X-Backend-Timestamp).
+
+    :returns: the swob response (2xx or 404).
+    :raises AccessDenied: the caller may not read it.
+    :raises ServiceUnavailable: any other answer.
+    """
+    with without_copy_source(req):
+        sw_req = req.to_swift_req('HEAD', req.container_name,
+                                  req.object_name,
+                                  headers={'X-Newest': 'true'})
+    resp = sw_req.get_response(app)
+    drain_and_close(resp)
+    if is_success(resp.status_int) or resp.status_int == HTTP_NOT_FOUND:
+        return resp
+    if resp.status_int in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
+        raise AccessDenied()
+    raise ServiceUnavailable()
+
+
+def key_timestamp(resp):
+    """:returns: the Timestamp of what the key holds (its data or its
+    tombstone), or None if it never held anything."""
+    value = resp.headers.get('X-Backend-Timestamp') or \
+        resp.headers.get('X-Timestamp')
+    return Timestamp(value) if value else None

@@ -28,7 +28,7 @@ from swift.common.middleware.s3api.s3response import NoSuchKey, \
 from swift.common.swob import str_to_wsgi
 from swift.common.utils import StreamingPile, config_true_value
 
-from swift3_multipart import mpu
+from swift3_multipart import layout, mpu
 from swift3_multipart.controllers.common import segments_container, \
     key_of, without_copy_source, UPLOAD_ID_SYSMETA
 
@@ -102,7 +102,9 @@ def superseded_parts(req, app, upload_id=None):
         with without_copy_source(req):
             head = req._get_response(app, 'HEAD', req.container_name,
                                      req.object_name, query=version or None)
-            old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA)
+            # either layout's: both name parts <key>/<upload id>/...
+            old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA) or \
+                head.sysmeta_headers.get(layout.OUR_UPLOAD_ID_SYSMETA)
             if not head.is_slo or not old_upload or old_upload == upload_id:
                 return []
             got = req._get_response(app, 'GET', req.container_name,

@@ -13,7 +13,7 @@ from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
     sysmeta_header, S3Timestamp
 from swift.common.swob import str_to_wsgi, wsgi_to_str
 
-from swift3_multipart import mpu
+from swift3_multipart import layout, mpu
 from swift3_multipart.layout import UPLOAD_ID_SYSMETA, \
     S3_ETAG_SYSMETA  # noqa: F401 (imported from here by the controllers)
 from swift3_multipart.manifest import slo_last_modified
@@ -132,9 +132,15 @@ def completed_manifest(req, app, upload_id):
                                 req.object_name)
     except NoSuchKey:
         return None
-    if resp.sysmeta_headers.get(UPLOAD_ID_SYSMETA) == upload_id:
+    if resp.sysmeta_headers.get(upload_id_sysmeta(upload_id)) == upload_id:
         return resp
     return None
+
+
+def upload_id_sysmeta(upload_id):
+    """Where a completed manifest of this upload records its id."""
+    return layout.OUR_UPLOAD_ID_SYSMETA if layout.is_ours(upload_id) \
+        else UPLOAD_ID_SYSMETA
 
 
 def initiator_of(marker_resp, req):

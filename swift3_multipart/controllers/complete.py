@@ -64,6 +64,8 @@ def object_headers(marker_resp):
 
 class Completion(object):
     """One CompleteMultipartUpload of an upload whose marker exists."""
+    # where the manifest records its upload
+    upload_id_sysmeta = UPLOAD_ID_SYSMETA
 
     def __init__(self, controller, req, upload_id, marker_resp, s3_etag):
         self.app = controller.app
@@ -127,10 +129,8 @@ class Completion(object):
         algorithm, checksum_type = declared_checksum(self.marker_resp)
         if algorithm:
             self._check_checksum_request(requested, checksum_type)
-        stored = list_parts(self.req, self.app, self.upload_id)
-        self.unlisted = [
-            mpu.part_name(key_of(self.req), self.upload_id, number)
-            for number in sorted(set(stored) - {n for n, _, _ in requested})]
+        stored = self._stored_parts()
+        self.unlisted = self._unlisted(stored, requested)
         parts = []
         for number, etag, sums in requested:
             if algorithm and not sums.get(algorithm):
@@ -139,8 +139,8 @@ class Completion(object):
                     'complete request must include the checksum for each '
                     'part. It was missing for part %d in the request.' % (
                         algorithm.lower(), number))
-            name = mpu.part_name(key_of(self.req), self.upload_id, number)
             part = stored.get(number)
+            name = self._part_name(number, part)
             if part is None or part['etag'] != etag:
                 part = self._head_part(name)
             if part is None or part['etag'] != etag or (
@@ -163,6 +163,21 @@ class Completion(object):
                     etag for n, etag, _ in requested if n == number][0])
         self.parts = parts
         self._object_checksum()
+
+    def _stored_parts(self):
+        """{part number: part} as the segments container lists them."""
+        return list_parts(self.req, self.app, self.upload_id)
+
+    def _unlisted(self, stored, requested):
+        """The names of the stored parts that the request leaves out."""
+        return [
+            mpu.part_name(key_of(self.req), self.upload_id, number)
+            for number in sorted(set(stored) - {n for n, _, _ in requested})]
+
+    def _part_name(self, number, part):
+        """The object name of part ``number`` (``part`` as listed, or
+        None)."""
+        return mpu.part_name(key_of(self.req), self.upload_id, number)
 
     def find_superseded(self):
         """Read the manifest this Complete replaces while it is still
@@ -253,7 +268,7 @@ class Completion(object):
         """Headers of the manifest PUT, either way it is written."""
         headers = object_headers(self.marker_resp)
         headers.update({
-            UPLOAD_ID_SYSMETA: self.upload_id,
+            self.upload_id_sysmeta: self.upload_id,
             S3_ETAG_SYSMETA: self.s3_etag,
         })
         if 'If-None-Match' in self.conditions:
@@ -282,12 +297,7 @@ class Completion(object):
                             # the declaration must open the document
                             yield XML_DECLARATION
                         yield b' '
-            try:
-                self.req.get_response(
-                    self.app, 'DELETE', self.container, str_to_wsgi(
-                        mpu.marker_name(key_of(self.req), self.upload_id)))
-            except NoSuchKey:
-                pass  # a concurrent Complete removed it
+            self._finish()
             self._free_parts()
             self.logger.increment('mpu.complete.success')
             if self.version_id and not sent:
@@ -304,6 +314,16 @@ class Completion(object):
             env = {k: self.req.environ[k] for k in ('swift.trans_id',)
                    if k in self.req.environ}
             yield b''.join(err(env, lambda *a: None))
+
+    def _finish(self):
+        """Once the manifest is written: the upload is no longer in
+        progress."""
+        try:
+            self.req.get_response(
+                self.app, 'DELETE', self.container, str_to_wsgi(
+                    mpu.marker_name(key_of(self.req), self.upload_id)))
+        except NoSuchKey:
+            pass  # a concurrent Complete removed it
 
     def _free_parts(self):
         """

@@ -12,6 +12,7 @@ from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 from swift3_multipart import abort, layout, mpu, xml
 from swift3_multipart.controllers import attempts, records
 from swift3_multipart.controllers.acl import UploadAclHandler
+from swift3_multipart.controllers import completion as completions
 from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, completed_manifest, \
@@ -150,10 +151,16 @@ class UploadController(Controller):
         refuse_unsupported(req)
         conditions = pop_conditions(req)
         object_size = mp_object_size(req)
-        try:
-            marker_resp = head_marker(req, self.app, upload_id)
-        except NoSuchUpload:
-            marker_resp = None
+        ours = layout.is_ours(upload_id)
+        if ours:
+            records.check(req, self.app, write=True)
+            marker_resp = records.head_record(req, self.app, key_of(req),
+                                              upload_id)
+        else:
+            try:
+                marker_resp = head_marker(req, self.app, upload_id)
+            except NoSuchUpload:
+                marker_resp = None
 
         body = req.xml(MAX_COMPLETE_UPLOAD_BODY_SIZE)
         if body and req.check_md5(body):
@@ -170,6 +177,10 @@ class UploadController(Controller):
             raise
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
 
+        if ours:
+            return self._complete_ours(req, upload_id, marker_resp,
+                                       requested, s3_etag, conditions,
+                                       object_size)
         if marker_resp is None:
             return finished(req, self.app, upload_id, s3_etag)
         self._check_clock(marker_resp)
@@ -194,6 +205,23 @@ class UploadController(Controller):
         except ErrorResponse:
             completion.unfence()
             raise
+        return self._answer(req, completion, s3_etag)
+
+    def _complete_ours(self, req, upload_id, record, requested, s3_etag,
+                       conditions, object_size):
+        """Complete of our layout (see
+        :mod:`swift3_multipart.controllers.completion`)."""
+        completion, done = completions.start(self, req, upload_id, record,
+                                             s3_etag)
+        if done:
+            return HTTPOk(body=complete_result(req, s3_etag),
+                          content_type='application/xml')
+        self._check(completion, requested, object_size)
+        completion.find_superseded()
+        completion.check_conditions(conditions)
+        return self._answer(req, completion, s3_etag)
+
+    def _answer(self, req, completion, s3_etag):
         resp = HTTPOk(content_type='application/xml')
         body_iter = completion.body_iter(
             resp, lambda decl: complete_result(req, s3_etag, decl,

@@ -1,0 +1,142 @@
+"""CompleteMultipartUpload of an upload of our layout.
+
+No fence and no settle time: the parts are immutable attempts, so what
+Complete reads is what the manifest names, and the race with Abort is
+settled by :func:`swift3_multipart.abort.may_complete`.
+
+1. HEAD the key (X-Newest): the manifest is written just above what it
+   holds (:func:`swift3_multipart.layout.manifest_timestamp`), so that two
+   Completes of one upload write at one timestamp (the first to reach an
+   object server stays) and none replaces a later write of the key. If the
+   key already holds this upload's manifest, that is the answer.
+2. The newest attempt of each listed part must have the listed ETag.
+3. PUT the manifest, HEAD the key again: did it land?
+4. Read the abort record: an Abort that decided to delete the parts wins,
+   and the Complete deletes its own manifest again (NoSuchUpload).
+5. DELETE the record, then the attempts that no manifest of the upload
+   names, and the segments of the object this one replaced.
+
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+"""
+
+from swift.common.middleware.s3api.s3response import ErrorResponse, \
+    NoSuchUpload, NoSuchKey
+from swift.common.middleware.s3api.utils import sysmeta_header
+
+from swift3_multipart import abort, layout
+from swift3_multipart.controllers import attempts
+from swift3_multipart.controllers.common import S3_ETAG_SYSMETA
+from swift3_multipart.controllers.complete import Completion
+from swift3_multipart.controllers.s3backend import S3Backend
+
+ACL_SYSMETA = sysmeta_header('object', 'acl')
+TMPACL_SYSMETA = sysmeta_header('object', 'tmpacl')
+
+
+def holds_upload(resp, upload_id):
+    """True if ``resp`` (a HEAD of the key) is this upload's manifest."""
+    return resp.status_int // 100 == 2 and resp.headers.get(
+        layout.OUR_UPLOAD_ID_SYSMETA) == upload_id
+
+
+class OurCompletion(Completion):
+    upload_id_sysmeta = layout.OUR_UPLOAD_ID_SYSMETA
+
+    def __init__(self, controller, req, upload_id, record, s3_etag, key):
+        super().__init__(controller, req, upload_id, record, s3_etag)
+        initiated = layout.initiated_of(upload_id)
+        found = attempts.key_timestamp(key)
+        self.base = max(initiated, found) if found else initiated
+        self.backend = S3Backend(req, self.app, self.conf, upload_id)
+        self.landed = False
+
+    def _stored_parts(self):
+        parts, _ = attempts.list_parts(self.req, self.app, self.upload_id)
+        return {part['part_number']: part for part in parts}
+
+    def _unlisted(self, stored, requested):
+        return []   # the sweep after the manifest finds them
+
+    def _part_name(self, number, part):
+        return part['name'] if part else None
+
+    def _head_part(self, name):
+        # an attempt the listing lacks has a name nobody knows
+        return None
+
+    def headers(self):
+        headers = super().headers()
+        headers['X-Timestamp'] = layout.manifest_timestamp(
+            self.base).internal
+        acl = self.marker_resp.sysmeta_headers.get(TMPACL_SYSMETA)
+        if acl:
+            # s3_acl: the ACL Create was given (stock's handler copies it
+            # from its marker)
+            headers[ACL_SYSMETA] = acl
+        return headers
+
+    def _finish(self):
+        key = attempts.head_key(self.req, self.app)
+        self.landed = holds_upload(key, self.upload_id) and \
+            key.headers.get(S3_ETAG_SYSMETA) == self.s3_etag
+        if not abort.may_complete(self.backend, self.upload_id):
+            self._back_off()
+            raise NoSuchUpload(upload_id=self.upload_id)
+        self.backend.delete_record()
+        if holds_upload(key, self.upload_id) and not self.landed:
+            # another Complete of the upload, with other parts, got there
+            # first
+            self.superseded = []
+            raise NoSuchUpload(upload_id=self.upload_id)
+        if not self.landed:
+            # a later write of the key replaced ours at once: as if
+            # completed, then overwritten
+            self.superseded = []
+
+    def _back_off(self):
+        """An Abort won: take our manifest down again (not a newer
+        write), and free the parts."""
+        if self.landed:
+            query = {'version-id': self.version_id} if self.version_id \
+                else None
+            try:
+                self.req._get_response(
+                    self.app, 'DELETE', self.req.container_name,
+                    self.req.object_name, query=query, headers={
+                        'X-Timestamp': layout.manifest_timestamp(
+                            self.base, 2).internal})
+            except NoSuchKey:
+                pass
+        self.backend.delete(self.backend.attempts())
+        self.logger.increment('mpu.complete.aborted')
+
+    def _free_parts(self):
+        try:
+            keep = self.backend.manifest_segments() or set()
+            names = [name for name in self.backend.attempts()
+                     if name not in keep]
+            self.backend.delete(names + self.superseded)
+        except ErrorResponse as err:
+            self.logger.warning('upload %s: could not free parts: %s',
+                                self.upload_id, err.summary)
+
+
+def start(controller, req, upload_id, record, s3_etag):
+    """
+    The Completion of an upload of ours whose record the caller read.
+
+    :returns: (completion, None), or (None, True) if the key already holds
+        this upload's manifest with this ETag (a retry: answer as the
+        first Complete did).
+    :raises NoSuchUpload: the record is gone and the key holds no such
+        manifest, or holds one of other parts.
+    """
+    key = attempts.head_key(req, controller.app)
+    if holds_upload(key, upload_id):
+        if key.headers.get(S3_ETAG_SYSMETA) == s3_etag:
+            return None, True
+        raise NoSuchUpload(upload_id=upload_id)
+    if record is None:
+        raise NoSuchUpload(upload_id=upload_id)
+    return OurCompletion(controller, req, upload_id, record, s3_etag,
+                         key), None

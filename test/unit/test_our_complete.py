@@ -1,0 +1,173 @@
+"""CompleteMultipartUpload of uploads of our layout."""
+
+from swift.common.middleware.s3api.etree import fromstring
+
+from swift3_multipart import layout, mpu
+from test.unit.base import OBJ, SEGMENTS
+from test.unit.our_layout import OurLayoutTestCase, OUR_ID, RECORD, \
+    ABORT_RECORD, attempt, attempt_path, attempt_row, manifest_body
+from test.unit.test_complete import complete_xml, MANIFEST_PUT
+
+ETAGS = {1: '1' * 32, 2: '2' * 32}
+MIB = 1024 * 1024
+S3_ETAG = mpu.multipart_etag([ETAGS[1], ETAGS[2]])
+OURS = {layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID,
+        'X-Object-Sysmeta-S3api-Etag': S3_ETAG,
+        'X-Static-Large-Object': 'True'}
+
+
+class TestOurComplete(OurLayoutTestCase):
+    def setUp(self):
+        super().setUp()
+        self.swift.register_container(SEGMENTS, [
+            attempt_row(1, 1, etag='9' * 32, size=5 * MIB),
+            attempt_row(1, 2, etag=ETAGS[1], size=5 * MIB),
+            attempt_row(2, 3, etag=ETAGS[2], size=7),
+            attempt_row(3, 4, etag='3' * 32, size=7)])   # left out
+        self.register_record({'X-Object-Meta-Color': 'blue'})
+        self.swift.register_stored(ABORT_RECORD)
+        self.swift.register('PUT', MANIFEST_PUT, 201)
+        self.swift.register('DELETE', RECORD, 204)
+        for number, n in ((1, 1), (1, 2), (2, 3), (3, 4)):
+            self.swift.register('DELETE', attempt_path(number, n), 204)
+        # before: no object (never one); once written: ours
+        self.key_before = (404, {})
+        self.manifest = manifest_body(attempt(1, 2), attempt(2, 3))
+
+    def register_key(self, *after):
+        after = after or ((200, OURS),)
+        # head_key, superseded_parts' look, head_key again, then the
+        # manifests the sweep keeps
+        self.swift.register_then('HEAD', OBJ, self.key_before,
+                                 self.key_before, *after)
+        self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
+                            OURS, self.manifest)
+
+    def complete(self, parts=((1, ETAGS[1]), (2, ETAGS[2]))):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % OUR_ID,
+                         body=complete_xml(parts))
+
+    def deleted(self):
+        return [path for method, path in self.swift.calls
+                if method == 'DELETE']
+
+    def test_complete(self):
+        self.register_key()
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual('"%s"' % S3_ETAG, fromstring(
+            resp.body, 'CompleteMultipartUploadResult').find('./ETag').text)
+        headers, body = self.sent('PUT', MANIFEST_PUT)
+        # the newest attempt of each part
+        self.assertEqual([SEGMENTS[len('/v1/AUTH_test'):] + '/' + attempt(n, a)
+                          for n, a in ((1, 2), (2, 3))],
+                         ['/' + e['path'].lstrip('/') for e in
+                          __import__('json').loads(body)])
+        # just above the upload's initiation: no object was there
+        self.assertEqual('1764720000.00000_0000000000000001',
+                         headers['X-Timestamp'])
+        self.assertEqual(OUR_ID, headers[layout.OUR_UPLOAD_ID_SYSMETA])
+        self.assertNotIn('X-Object-Sysmeta-S3api-Upload-Id', headers)
+        self.assertEqual('blue', headers['X-Object-Meta-Color'])
+        # the key read on every replica, the abort record after the write
+        self.assertEqual('true', self.newest('HEAD', OBJ))
+        calls = self.swift.calls
+        self.assertLess(calls.index(('PUT', MANIFEST_PUT)),
+                        calls.index(('HEAD', ABORT_RECORD)))
+        self.assertLess(calls.index(('HEAD', ABORT_RECORD)),
+                        calls.index(('DELETE', RECORD)))
+        # the attempts no manifest names go, the others stay
+        self.assertEqual(sorted([RECORD, attempt_path(1, 1),
+                                 attempt_path(3, 4)]),
+                         sorted(self.deleted()))
+        # no fence, no marker
+        self.assertEqual([], [c for c in calls if c[0] == 'PUT' and
+                              c[1].startswith(SEGMENTS)])
+
+    def test_written_above_what_the_key_holds(self):
+        self.key_before = (404, {'X-Backend-Timestamp': '1764800000.12345'})
+        self.register_key()
+        self.assertEqual(200, self.complete().status_int)
+        self.assertEqual('1764800000.12345_0000000000000001',
+                         self.sent('PUT', MANIFEST_PUT)[0]['X-Timestamp'])
+
+    def test_part_not_the_newest_attempt(self):
+        self.register_key()
+        resp = self.complete(((1, '9' * 32), (2, ETAGS[2])))
+        self.assertS3Error(resp, 400, 'InvalidPart')
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+        self.assertEqual([], self.deleted())
+
+    def test_part_never_uploaded(self):
+        self.register_key()
+        resp = self.complete(((1, ETAGS[1]), (4, ETAGS[2])))
+        self.assertS3Error(resp, 400, 'InvalidPart')
+
+    def test_too_small(self):
+        self.register_key()
+        resp = self.complete(((2, ETAGS[2]), (3, '3' * 32)))
+        self.assertS3Error(resp, 400, 'EntityTooSmall')
+
+    def test_an_abort_decided_first(self):
+        self.swift._stored[ABORT_RECORD] = {
+            layout.ABORT_STATE_SYSMETA: 'deletes'}
+        self.register_key()
+        self.swift.register('DELETE', OBJ, 204)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        # our own manifest goes again, at a timestamp that cannot remove
+        # a later write
+        index = self.swift.calls.index(('DELETE', OBJ))
+        self.assertEqual('1764720000.00000_0000000000000002',
+                         self.swift.headers[index]['X-Timestamp'])
+        self.assertNotIn(RECORD, self.deleted())
+        self.assertIn(attempt_path(1, 2), self.deleted())
+
+    def test_an_abort_under_way_is_decided_for_it(self):
+        self.swift._stored[ABORT_RECORD] = {
+            layout.ABORT_STATE_SYSMETA: 'aborting'}
+        self.register_key()
+        self.swift.register('DELETE', OBJ, 204)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        index = self.swift.calls.index(('PUT', ABORT_RECORD))
+        self.assertEqual('deletes', self.swift.headers[index][
+            layout.ABORT_STATE_SYSMETA])
+        self.assertEqual('1764720000.00000_0000000000000002',
+                         self.swift.headers[index]['X-Timestamp'])
+
+    def test_an_abort_that_found_the_manifest(self):
+        self.swift._stored[ABORT_RECORD] = {
+            layout.ABORT_STATE_SYSMETA: 'keeps'}
+        self.register_key()
+        self.assertEqual(200, self.complete().status_int)
+        self.assertNotIn(OBJ, self.deleted())
+
+    def test_retry_after_success(self):
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', OBJ, 200, OURS)
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+        self.assertEqual([], self.deleted())
+
+    def test_retry_with_other_parts(self):
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', OBJ, 200, OURS)
+        resp = self.complete(((1, ETAGS[1]),))
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+
+    def test_no_such_upload(self):
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', OBJ, 404)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+
+    def test_a_later_write_replaced_it_at_once(self):
+        self.register_key((200, {'Etag': 'abc'}))
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        # nothing names the attempts any more
+        self.assertIn(attempt_path(1, 2), self.deleted())
+        self.assertIn(RECORD, self.deleted())
