@@ -14,7 +14,7 @@ characters::
 ``2.<initiation time, 15 digits><16 hex digits>``, a form stock s3api never
 makes::
 
-    <account>/\\x00s3mpu\\x00<bucket>/<key>\\x00<upload id>
+    <account>/\\x00s3mpu\\x00<bucket>/\\x00<key>\\x00<upload id>
         the upload record: one object per upload in progress, with what
         Create was given; its container listing is ListMultipartUploads
         (key order, then initiation time, as S3 lists), and holds nothing
@@ -194,26 +194,34 @@ def index_container(bucket):
 
 def record_name(key, upload_id):
     """
-    Name of an upload's record in the index container. The key ends at the
-    first NUL (no key holds one), which sorts before every character that
-    can follow it: key 'a' lists before 'a-b' and 'a/b', as S3 lists.
+    Name of an upload's record in the index container: a reserved name
+    (Swift wants every object name of a reserved container to be one),
+    NUL, the key, NUL, the upload id. The key ends at the second NUL (no
+    key holds one), which sorts before every character that can follow it:
+    key 'a' lists before 'a-b' and 'a/b', as S3 lists.
     """
-    return '%s\x00%s' % (key, upload_id)
+    return get_reserved_name(key, upload_id)
 
 
 def split_record_name(name):
     """:returns: (key, upload id) of a record name, or None."""
-    key, sep, upload_id = name.rpartition('\x00')
+    if not name.startswith('\x00'):
+        return None
+    key, sep, upload_id = name[1:].rpartition('\x00')
     if not sep or not key or '\x00' in key or not is_ours(upload_id):
         return None
     return key, upload_id
 
 
 def index_query(prefix, marker, limit):
-    """A listing query of the index container (a ``prefix`` of keys)."""
-    query = {'format': 'json', 'limit': str(limit)}
-    if prefix:
-        query['prefix'] = prefix
+    """
+    A listing query of the index container.
+
+    :param prefix: a prefix of keys ('' for all).
+    :param marker: list after this record name, if any.
+    """
+    query = {'format': 'json', 'limit': str(limit),
+             'prefix': '\x00' + prefix}
     if marker:
         query['marker'] = marker
     return query

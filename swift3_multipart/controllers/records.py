@@ -57,7 +57,8 @@ def _request(req, app, method, obj='', headers=None, body=None,
     if resp.status_int == HTTP_SERVICE_UNAVAILABLE:
         raise ServiceUnavailable()
     raise InternalError('unexpected status code %d from %s of the upload '
-                        'index' % (resp.status_int, method))
+                        'index: %r' % (resp.status_int, method,
+                                       resp.body[:200]))
 
 
 def put_record(req, app, key, upload_id, headers):

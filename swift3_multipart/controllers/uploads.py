@@ -223,51 +223,93 @@ class UploadsController(Controller):
             order: uploads ({'key', 'upload_id', 'initiated', 'initiator',
             'checksum'}) and common prefixes ({'prefix'}).
         """
+        entries = []
+        seen_prefixes = set()
+
+        def consider(key, upload_id, initiated, content_type):
+            """Add an upload (or its common prefix) if after the markers;
+            :returns: False once there are enough."""
+            if key < key_marker or (
+                    key == key_marker and (
+                        not upload_id_marker or
+                        upload_id <= upload_id_marker)):
+                return True
+            if delimiter:
+                end = key.find(delimiter, len(prefix))
+                if end >= 0:
+                    common = key[:end + len(delimiter)]
+                    if common not in seen_prefixes and common > key_marker:
+                        seen_prefixes.add(common)
+                        entries.append({'prefix': common, 'sort': common})
+                    return True
+            entries.append({
+                'key': key, 'upload_id': upload_id, 'sort': key,
+                'initiated': initiated,
+                'initiator': mpu.initiator_from_content_type(
+                    content_type) or req.user_id,
+                # in the row since Create writes it there: no HEAD
+                'checksum': mpu.declared_from_content_type(content_type)})
+            return True
+
+        # first: its listing checks the caller may read the bucket
+        self._stock_uploads(req, prefix, key_marker, max_uploads, entries,
+                            consider)
+        self._our_uploads(req, prefix, key_marker, upload_id_marker,
+                          max_uploads, consider)
+        # by key, then by initiation time
+        entries.sort(key=lambda e: (e['sort'], e.get('initiated', ''),
+                                    e.get('upload_id', '')))
+        return entries
+
+    def _stock_uploads(self, req, prefix, key_marker, max_uploads, entries,
+                       consider):
+        """Uploads of the stock layout: markers in the segments
+        container."""
         query = {'format': 'json', 'prefix': prefix}
         # every marker name of a key > key-marker sorts after key-marker
         if key_marker:
             query['marker'] = key_marker
-        entries = []
-        seen_prefixes = set()
-        while len(entries) <= max_uploads:
+        start = len(entries)
+        while len(entries) - start <= max_uploads:
             try:
                 resp = req.get_response(self.app, 'GET',
                                         segments_container(req), '',
                                         query=query)
             except NoSuchBucket:
-                break
+                return
             rows = json.loads(resp.body)
             if not rows:
-                break
+                return
             query['marker'] = rows[-1]['name']
             for row in rows:
                 if not mpu.is_upload_marker(row['name']) or \
                         '/' not in row['name']:
                     continue
                 key, upload_id = mpu.split_marker_name(row['name'])
-                if key < key_marker or (
-                        key == key_marker and (
-                            not upload_id_marker or
-                            upload_id <= upload_id_marker)):
+                consider(key, upload_id, S3Timestamp.from_isoformat(
+                    row['last_modified']).s3xmlformat,
+                    row.get('content_type'))
+
+    def _our_uploads(self, req, prefix, key_marker, upload_id_marker,
+                     max_uploads, consider):
+        """Uploads of our layout: one page of the index (per
+        max-uploads)."""
+        marker = layout.record_name(key_marker, upload_id_marker) \
+            if key_marker and upload_id_marker else \
+            ('\x00' + key_marker if key_marker else '')
+        found = 0
+        while found <= max_uploads:
+            rows = records.list_records(req, self.app, prefix, marker,
+                                        max_uploads + 1)
+            for row in rows:
+                named = layout.split_record_name(row['name'])
+                if named is None:
                     continue
-                if delimiter:
-                    end = key.find(delimiter, len(prefix))
-                    if end >= 0:
-                        common = key[:end + len(delimiter)]
-                        if common not in seen_prefixes and \
-                                common > key_marker:
-                            seen_prefixes.add(common)
-                            entries.append({'prefix': common, 'sort': common})
-                        continue
-                entries.append({
-                    'key': key, 'upload_id': upload_id, 'sort': key,
-                    'initiated': S3Timestamp.from_isoformat(
-                        row['last_modified']).s3xmlformat,
-                    'initiator': mpu.initiator_from_content_type(
-                        row.get('content_type')) or req.user_id,
-                    # in the row since Create writes it there: no HEAD
-                    'checksum': mpu.declared_from_content_type(
-                        row.get('content_type'))})
-        # by key, then by initiation time
-        entries.sort(key=lambda e: (e['sort'], e.get('initiated', '')))
-        return entries
+                found += 1
+                key, upload_id = named
+                consider(key, upload_id, S3Timestamp(float(
+                    layout.initiated_of(upload_id))).s3xmlformat,
+                    row.get('content_type'))
+            if len(rows) <= max_uploads:
+                return
+            marker = rows[-1]['name']

@@ -14,6 +14,8 @@ ACCOUNT = '/v1/AUTH_test'
 BUCKET = ACCOUNT + '/bucket'
 SEGMENTS = ACCOUNT + '/bucket+segments'
 OBJ = BUCKET + '/obj'
+# the index of uploads of our layout
+INDEX = ACCOUNT + '/\x00s3mpu\x00bucket'
 MARKER = SEGMENTS + '/obj/' + UPLOAD_ID
 PARTS_LISTING = SEGMENTS + '?format=json&prefix=%s' % quote(
     'obj/%s/' % UPLOAD_ID)
@@ -60,6 +62,8 @@ class MultipartTestCase(unittest.TestCase):
         # by default the key has no object yet (see PREVIOUS_OBJECT_CALLS)
         self.swift.register('HEAD', SEGMENTS, 204)
         self.swift.register('HEAD', OBJ, 404)
+        # no uploads of our layout (ListMultipartUploads reads its index)
+        self.swift.register_container(INDEX, [])
         # Complete raises its fence, and takes it down after
         self.swift.register_stored(FENCE)
         # no settle time unless a test asks for it

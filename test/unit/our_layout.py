@@ -5,11 +5,10 @@ from unittest import mock
 from urllib.parse import quote
 
 from swift3_multipart import layout
-from test.unit.base import MultipartTestCase, ACCOUNT, SEGMENTS
+from test.unit.base import MultipartTestCase, SEGMENTS, INDEX
 
 OUR_ID = '2.176472000000000' + '0123456789abcdef'
-INDEX = ACCOUNT + '/\x00s3mpu\x00bucket'
-RECORD = INDEX + '/obj\x00' + OUR_ID
+RECORD = INDEX + '/\x00obj\x00' + OUR_ID
 ABORT_RECORD = SEGMENTS + '/obj/%s/00000/0' % OUR_ID
 ETAG = '0cc175b9c0f1b6a831c399e269772661'
 

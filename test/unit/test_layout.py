@@ -41,7 +41,9 @@ class TestOurLayout(unittest.TestCase):
         self.assertEqual([('a', early), ('a', late), ('a-b', early),
                           ('a/b', early), ('\u00e9', early)],
                          [layout.split_record_name(n) for n in sorted(names)])
-        self.assertIsNone(layout.split_record_name('a\x00not-an-id'))
+        self.assertIsNone(layout.split_record_name('\x00a\x00not-an-id'))
+        self.assertIsNone(layout.split_record_name(
+            'a\x00' + early))   # not a reserved name
         self.assertIsNone(layout.split_record_name('no separator'))
         self.assertTrue(layout.index_container('b').startswith('\x00'))
 
@@ -91,11 +93,11 @@ class TestOurLayout(unittest.TestCase):
         self.assertGreater(layout.manifest_timestamp(first), first)
 
     def test_index_query(self):
-        self.assertEqual({'format': 'json', 'limit': '3'},
+        self.assertEqual({'format': 'json', 'limit': '3', 'prefix': '\x00'},
                          layout.index_query('', '', 3))
-        self.assertEqual({'format': 'json', 'limit': '3', 'prefix': 'p',
-                          'marker': 'p\x00'},
-                         layout.index_query('p', 'p\x00', 3))
+        self.assertEqual({'format': 'json', 'limit': '3',
+                          'prefix': '\x00p', 'marker': '\x00p\x00'},
+                         layout.index_query('p', '\x00p\x00', 3))
 
     def test_part_name_overhead_fits_both_layouts(self):
         upload_id = layout.new_upload_id()

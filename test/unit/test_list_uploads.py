@@ -4,9 +4,10 @@ from urllib.parse import quote
 
 from swift.common.middleware.s3api.etree import fromstring
 
-from test.unit.base import MultipartTestCase, AUTH_CALLS, SEGMENTS
+from test.unit.base import MultipartTestCase, AUTH_CALLS, SEGMENTS, INDEX
 
 T = '2026-11-21T10:00:00.000000'
+INDEX_PAGE = INDEX + '?format=json&limit=1001&prefix=%00'
 
 
 def row(name):
@@ -44,6 +45,7 @@ class TestListUploads(MultipartTestCase):
         elem = self.list_uploads()
         self.assertEqual(AUTH_CALLS + [
             ('GET', listing()), ('GET', listing('c/U4')),
+            ('GET', INDEX_PAGE),    # uploads of our layout: one page
         ], self.swift.calls)
         self.assertEqual([('a/1', 'U1'), ('a/2', 'U2'), ('b', 'U3'),
                           ('c', 'U4')], self.keys(elem))
@@ -130,6 +132,7 @@ class TestListUploads(MultipartTestCase):
         self.assertEqual(AUTH_CALLS + [
             ('GET', listing()),          # every upload's marker row
             ('GET', listing('k/U3')),    # the end of the listing
+            ('GET', INDEX_PAGE),
         ], self.swift.calls)
         # s3api's schema predates the checksum elements: no validation
         uploads = fromstring(resp.body).findall('./Upload')

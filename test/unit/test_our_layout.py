@@ -2,7 +2,7 @@
 
 from swift.common.middleware.s3api.etree import fromstring
 
-from swift3_multipart import layout
+from swift3_multipart import layout, mpu
 from swift3_multipart.middleware import filter_factory
 from test.unit.base import AUTH_CALLS, BUCKET, OBJ, SEGMENTS
 from test.unit.helpers import FakeAuth
@@ -61,7 +61,7 @@ class TestCreate(OurLayoutTestCase):
 
     def test_key_length_leaves_room_for_attempt_names(self):
         longest = 1024 - layout.PART_NAME_OVERHEAD
-        self.swift.register('PUT', INDEX + '/' + 'k' * longest + '\x00' +
+        self.swift.register('PUT', INDEX + '/\x00' + 'k' * longest + '\x00' +
                             OUR_ID, 201)
         self.swift.register('HEAD', BUCKET + '/' + 'k' * longest, 404)
         resp = self.call('POST', '/bucket/%s?uploads' % ('k' * longest))
@@ -312,3 +312,61 @@ class TestAbort(OurLayoutTestCase):
         self.assertS3Error(resp, 403, 'AccessDenied')
         self.assertEqual([], self.state_writes())
         self.assertNotIn(('DELETE', RECORD), self.swift.calls)
+
+
+class TestListUploads(OurLayoutTestCase):
+    LATER = '2.176472000100000' + 'fedcba9876543210'
+
+    def setUp(self):
+        super().setUp()
+
+        def record(key, upload_id):
+            return {'name': layout.record_name(key, upload_id), 'hash': '',
+                    'bytes': 0, 'last_modified': '2026-12-03T00:00:00',
+                    'content_type': mpu.marker_content_type('test:tester2')}
+        self.swift.register_container(INDEX, [
+            record('obj', OUR_ID), record('obj', self.LATER),
+            record('z/1', OUR_ID)])
+        # an upload begun by a stock proxy, and an attempt of ours
+        self.swift.register_container(SEGMENTS, [
+            {'name': 'b/VXBsb2Fk', 'hash': '', 'bytes': 0,
+             'last_modified': '2026-11-21T10:00:00.000000',
+             'content_type': 'application/directory'},
+            attempt_row(1)])
+
+    def uploads(self, query=''):
+        resp = self.call('GET', '/bucket?uploads' + query)
+        self.assertEqual(200, resp.status_int, resp.body)
+        elem = fromstring(resp.body, 'ListMultipartUploadsResult')
+        return elem, [(u.find('./Key').text, u.find('./UploadId').text)
+                      for u in elem.findall('./Upload')]
+
+    def test_both_layouts_in_key_order(self):
+        elem, uploads = self.uploads()
+        self.assertEqual([('b', 'VXBsb2Fk'), ('obj', OUR_ID),
+                          ('obj', self.LATER), ('z/1', OUR_ID)], uploads)
+        self.assertEqual('test:tester2', elem.findall(
+            './Upload')[1].find('./Initiator/ID').text)
+        # initiation time from the upload id
+        self.assertEqual('2025-12-03T00:00:00.000Z', elem.findall(
+            './Upload')[1].find('./Initiated').text)
+
+    def test_pages(self):
+        elem, uploads = self.uploads('&max-uploads=2')
+        self.assertEqual([('b', 'VXBsb2Fk'), ('obj', OUR_ID)], uploads)
+        self.assertEqual('obj', elem.find('./NextKeyMarker').text)
+        self.assertEqual(OUR_ID, elem.find('./NextUploadIdMarker').text)
+        elem, uploads = self.uploads(
+            '&max-uploads=2&key-marker=obj&upload-id-marker=' + OUR_ID)
+        self.assertEqual([('obj', self.LATER), ('z/1', OUR_ID)], uploads)
+        elem, uploads = self.uploads('&key-marker=obj')
+        self.assertEqual([('z/1', OUR_ID)], uploads)
+
+    def test_prefix_and_delimiter(self):
+        elem, uploads = self.uploads('&prefix=z/')
+        self.assertEqual([('z/1', OUR_ID)], uploads)
+        elem, uploads = self.uploads('&delimiter=/')
+        self.assertEqual([('b', 'VXBsb2Fk'), ('obj', OUR_ID),
+                          ('obj', self.LATER)], uploads)
+        self.assertEqual(['z/'], [p.text for p in elem.findall(
+            './CommonPrefixes/Prefix')])
