@@ -27,6 +27,7 @@ from swift.common.middleware.s3api.s3response import HTTPOk, \
 from swift.common.utils import public
 
 from swift3_multipart import lifecycle
+from swift3_multipart.controllers import records
 from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import segments_container
 
@@ -81,6 +82,10 @@ class BucketController(upstream.BucketController):
                 raise BucketNotEmpty()
         except NoSuchBucket:
             pass
+        # the uploads of our layout first: none is listed once its parts
+        # are going
+        records.delete_index(req, self.app,
+                             self.conf.segment_delete_concurrency)
         container = segments_container(req)
         query = {'format': 'json', 'marker': ''}
         try:

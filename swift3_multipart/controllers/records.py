@@ -14,7 +14,7 @@ from swift.common.http import is_success, HTTP_NOT_FOUND, \
 from swift.common.middleware.s3api.s3response import AccessDenied, \
     InternalError, ServiceUnavailable, S3Response
 from swift.common.swob import str_to_wsgi, wsgi_to_str
-from swift.common.utils import drain_and_close
+from swift.common.utils import drain_and_close, StreamingPile
 from swift.proxy.controllers.base import get_container_info
 
 from swift3_multipart import layout, manifest
@@ -146,3 +146,24 @@ def check(req, app, write):
     """:func:`acl_check` under s3_acl, else :func:`auth_check`."""
     if not acl_check(req, app, write):
         auth_check(req, app, write)
+
+
+def delete_index(req, app, concurrency):
+    """
+    DeleteBucket: remove every record and the index container (the
+    bucket's uploads go with it, as their parts do).
+    """
+    while True:
+        rows = list_records(req, app, '', None, 1000)
+        if not rows:
+            break
+        with StreamingPile(max(1, concurrency)) as pile:
+            for _ in pile.asyncstarmap(_request, (
+                    (req, app, 'DELETE', row['name']) for row in rows)):
+                pass
+        if len(rows) < 1000:
+            break
+    try:
+        _request(req, app, 'DELETE')
+    except InternalError:
+        pass  # 409: a row still listed; an empty container harms nothing

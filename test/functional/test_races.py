@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
+from swift3_multipart import layout
+from swift3_multipart.storage import manifest_segments
 from test.functional import figures
 from test.functional.base import BucketTestCase, MIN_PART, client, \
     error_code, aws_multipart_etag, saio
@@ -151,7 +153,16 @@ class Trial(object):
         return self.outcomes
 
     def part_names(self, numbers):
-        return {'%s/%s/%d' % (self.key, self.upload_id, n) for n in numbers}
+        """The segments names of these parts: for our layout, the attempts
+        of them that the object names (all of them if there is none)."""
+        if not layout.is_ours(self.upload_id):
+            return {'%s/%s/%d' % (self.key, self.upload_id, n)
+                    for n in numbers}
+        prefix = layout.parts_prefix(self.key, self.upload_id)
+        named = self.case.manifest_names(self.key)
+        return {name for name in self.segments()
+                if (layout.attempt_of(name, prefix) or (None,))[0] in numbers
+                and (named is None or name in named)}
 
     def complete(self, numbers):
         return lambda: self.case.complete(
@@ -241,8 +252,11 @@ class Trial(object):
         return any(u['UploadId'] == self.upload_id for u in uploads)
 
     def segments(self):
-        """The upload's marker and parts in the segments container."""
-        return self.case.segments_of('%s/%s' % (self.key, self.upload_id))
+        """The upload's marker and parts in the segments container (not
+        the abort record of our layout: it stays until DeleteBucket)."""
+        return self.case.segments_of('%s/%s' % (
+            self.key, self.upload_id)) - {
+                layout.abort_record_name(self.key, self.upload_id)}
 
     def check_gone(self, kept=frozenset()):
         """Not listed as in progress; of its segments only ``kept``."""
@@ -266,6 +280,7 @@ class TestRaces(BucketTestCase):
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
     """
+    trials = TRIALS
 
     def setUp(self):
         super(TestRaces, self).setUp()
@@ -280,6 +295,14 @@ class TestRaces(BucketTestCase):
             return {o['name'] for o in self.ic.iter_objects(
                 self.account, self.bucket + '+segments', prefix=prefix)}
 
+    def manifest_names(self, key):
+        """The segment names the key's manifest lists, or None."""
+        with self.ic_lock:
+            names = manifest_segments(self.ic, self.account, self.bucket,
+                                      key)
+        prefix = '/%s+segments/' % self.bucket
+        return {n[len(prefix):] for n in names} if names else None
+
     def run_race(self, name, part_count, race):
         """Run ``race(trial)`` on TRIALS new uploads; fail on any problem."""
         def one(number):
@@ -289,18 +312,18 @@ class TestRaces(BucketTestCase):
 
         start = time.time()
         with ThreadPoolExecutor(WORKERS) as pool:
-            trials = list(pool.map(one, range(TRIALS)))
+            trials = list(pool.map(one, range(self.trials)))
         outcomes = collections.Counter(t.outcomes for t in trials)
         notes = collections.Counter(n for t in trials for n in t.notes)
         failed = [t for t in trials if t.problems]
         lost = sum(1 for t in failed
                    if any(p.startswith('bytes lost') for p in t.problems))
-        TOTALS['races'] += TRIALS
+        TOTALS['races'] += self.trials
         TOTALS['bytes lost'] += lost
         TOTALS['failed trials'] += len(failed)
         figures.record('races', '%s: %d trials in %.0fs; outcomes %s; '
                        'bytes lost = %d; other problems = %d%s' % (
-                           name, TRIALS, time.time() - start,
+                           name, self.trials, time.time() - start,
                            ', '.join('%s/%s %d' % (a, b, n) for (a, b), n in
                                      sorted(outcomes.items())),
                            lost, len(failed) - lost,
@@ -308,7 +331,7 @@ class TestRaces(BucketTestCase):
                                    sorted(notes.items()))))
         if failed:
             self.fail('%s: %d of %d trials went wrong (first 10 shown):\n%s'
-                      % (name, len(failed), TRIALS, '\n'.join(
+                      % (name, len(failed), self.trials, '\n'.join(
                           '%s, outcomes %s/%s: %s' % (
                               t.key, t.outcomes[0], t.outcomes[1],
                               '; '.join(t.problems)) for t in failed[:10])))

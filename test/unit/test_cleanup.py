@@ -2,7 +2,9 @@
 
 import json
 
+from test.unit.our_layout import OUR_ID
 from test.unit.base import MultipartTestCase, MARKER, OBJ, SEGMENTS, \
+    INDEX, \
     UPLOAD_ID, listing_page, part_row, ACCOUNT, BUCKET, FENCE
 from test.unit.test_complete import ETAGS, LISTING_END, MANIFEST_PUT, \
     slo_result, complete_xml
@@ -130,10 +132,22 @@ class TestDeleteBucket(MultipartTestCase):
             self.swift.register('DELETE', '%s/%s' % (SEGMENTS, name), 204)
         self.swift.register('DELETE', SEGMENTS, 204)
         self.swift.register('DELETE', BUCKET, 204)
+        # an upload of our layout in progress: its record goes first
+        record = INDEX + '/\x00k\x00' + OUR_ID
+        self.swift.register_then('GET', INDEX + '?format=json&limit=1000'
+                                 '&prefix=%00', (200, {}, [
+                                     {'name': record[len(INDEX) + 1:]}]),
+                                 (200, {}, []))
+        self.swift.register('DELETE', record, 204)
+        self.swift.register('DELETE', INDEX, 204)
         resp = self.call('DELETE', '/bucket')
         self.assertEqual(204, resp.status_int, resp.body)
         deleted = [path for method, path in self.swift.calls
                    if method == 'DELETE']
+        self.assertEqual([record, INDEX], deleted[:2])
+        self.assertEqual('true', self.sent('DELETE', INDEX)[0][
+            'X-Backend-Allow-Reserved-Names'])
+        deleted = deleted[2:]
         self.assertEqual(sorted('%s/%s' % (SEGMENTS, n) for n in names),
                          sorted(deleted[:-2]))
         self.assertEqual(['DELETE'] * 2, [

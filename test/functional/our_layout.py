@@ -1,0 +1,105 @@
+"""Running functional tests on a SAIO whose proxies create uploads of our
+layout (``upload_layout = immutable``).
+
+The module that imports :func:`use_saio` starts that SAIO, points
+``SAIO_STATE_DIR`` (which :mod:`test.functional.base` reads) at it for its
+tests, and on the way out restores the session SAIO, checks the proxy log
+as conftest does, and stops it by PID.
+"""
+
+import os
+
+from swift3_multipart import layout
+from test.functional import extra_saio
+from test.functional.base import BucketTestCase, MIN_PART
+from test.functional.conftest import proxy_log_problems
+
+
+def use_saio(name, offset, **s3api_options):
+    """:returns: (setUpModule, tearDownModule) of a module."""
+    started = []
+
+    def setup():
+        extra = extra_saio.start(name, offset, upload_layout='immutable',
+                                 **s3api_options)
+        started.append((extra, os.environ['SAIO_STATE_DIR']))
+        os.environ['SAIO_STATE_DIR'] = extra.state_dir
+
+    def teardown():
+        if not started:
+            return
+        extra, previous = started.pop()
+        os.environ['SAIO_STATE_DIR'] = previous
+        problems = proxy_log_problems(extra.proxy_log)
+        extra_saio.stop(extra)
+        if problems:
+            raise AssertionError('the %s SAIO\'s proxy logged:\n%s' % (
+                name, '\n'.join(problems[:20])))
+
+    return setup, teardown
+
+
+class OurUploads(BucketTestCase):
+    """What a client does with uploads of our layout, through boto3."""
+
+    def test_upload_complete_read(self):
+        key = 'k/\u00e9 x'
+        upload_id = self.create(key, ContentType='text/x-mine',
+                                Metadata={'color': 'blue'})
+        self.assertTrue(layout.is_ours(upload_id), upload_id)
+        data = {1: b'a' * MIN_PART, 2: b'b' * MIN_PART, 3: b'c' * 10}
+        parts = [self.upload(upload_id, n, data[n], key=key)
+                 for n in (1, 2, 3)]
+        # part 2 again: the newest attempt is the part
+        data[2] = b'B' * MIN_PART
+        parts[1] = self.upload(upload_id, 2, data[2], key=key)
+        listed = self.s3.list_parts(Bucket=self.bucket, Key=key,
+                                    UploadId=upload_id)['Parts']
+        self.assertEqual([(p['PartNumber'], p['ETag']) for p in parts],
+                         [(p['PartNumber'], p['ETag']) for p in listed])
+        uploads = self.s3.list_multipart_uploads(
+            Bucket=self.bucket)['Uploads']
+        self.assertEqual([(key, upload_id)],
+                         [(u['Key'], u['UploadId']) for u in uploads])
+        done = self.complete(upload_id, parts, key=key)
+        # a retry answers as the first
+        self.assertEqual(done['ETag'], self.complete(
+            upload_id, parts, key=key)['ETag'])
+        got = self.s3.get_object(Bucket=self.bucket, Key=key)
+        self.assertEqual(data[1] + data[2] + data[3], got['Body'].read())
+        self.assertEqual('text/x-mine', got['ContentType'])
+        self.assertEqual({'color': 'blue'}, got['Metadata'])
+        self.assertEqual(done['ETag'], got['ETag'])
+        self.assertNotIn('Uploads', self.s3.list_multipart_uploads(
+            Bucket=self.bucket))
+        # UploadPart and Abort after Complete change nothing
+        self.assertS3Error('NoSuchUpload', 404, self.upload, upload_id, 2,
+                           b'x' * MIN_PART, key=key)
+        self.assertS3Error('NoSuchUpload', 404,
+                           self.s3.abort_multipart_upload, Bucket=self.bucket,
+                           Key=key, UploadId=upload_id)
+        self.assertEqual(data[1] + data[2] + data[3], self.read(key))
+        # of the segments only the three the manifest names (an Abort of
+        # a completed upload writes nothing)
+        prefix = layout.parts_prefix(key, upload_id)
+        self.assertEqual([1, 2, 3], sorted(
+            (layout.attempt_of(n, prefix) or (None,))[0]
+            for n in self.segments()))
+
+    def test_abort(self):
+        upload_id = self.create('x')
+        self.upload(upload_id, 1, b'z' * 100, key='x')
+        self.s3.abort_multipart_upload(Bucket=self.bucket, Key='x',
+                                       UploadId=upload_id)
+        self.assertS3Error('NoSuchUpload', 404, self.s3.list_parts,
+                           Bucket=self.bucket, Key='x', UploadId=upload_id)
+        self.assertS3Error('NoSuchUpload', 404,
+                           self.s3.abort_multipart_upload, Bucket=self.bucket,
+                           Key='x', UploadId=upload_id)
+        self.assertS3Error('NoSuchUpload', 404, self.upload, upload_id, 1,
+                           b'z' * 100, key='x')
+        self.assertS3Error('NoSuchUpload', 404, self.complete, upload_id,
+                           [], key='x')
+        # only the abort record is left
+        self.assertEqual([layout.abort_record_name('x', upload_id)],
+                         self.segments())
