@@ -11,7 +11,7 @@ import os
 
 from swift3_multipart import layout
 from test.functional import extra_saio
-from test.functional.base import BucketTestCase, MIN_PART
+from test.functional.base import BucketTestCase, MIN_PART, client
 from test.functional.conftest import proxy_log_problems
 
 
@@ -103,3 +103,25 @@ class OurUploads(BucketTestCase):
         # only the abort record is left
         self.assertEqual([layout.abort_record_name('x', upload_id)],
                          self.segments())
+
+    def test_stock_proxy_beside_ours(self):
+        """A rolling upgrade: a stock proxy over the same data refuses to
+        touch our uploads, reads and deletes what they complete into."""
+        stock = client(proxy='stock')
+        upload_id = self.create('mixed')
+        part = self.upload(upload_id, 1, b'm' * MIN_PART, key='mixed')
+        for call in (
+                lambda: self.upload(upload_id, 1, b'x' * MIN_PART,
+                                    key='mixed', s3=stock),
+                lambda: stock.list_parts(Bucket=self.bucket, Key='mixed',
+                                         UploadId=upload_id),
+                lambda: self.complete(upload_id, [part], key='mixed',
+                                      s3=stock),
+                lambda: stock.abort_multipart_upload(
+                    Bucket=self.bucket, Key='mixed', UploadId=upload_id)):
+            self.assertS3Error('NoSuchUpload', 404, call)
+        self.complete(upload_id, [part], key='mixed')
+        self.assertEqual(b'm' * MIN_PART, stock.get_object(
+            Bucket=self.bucket, Key='mixed')['Body'].read())
+        stock.delete_object(Bucket=self.bucket, Key='mixed')
+        self.assertS3Error('NoSuchKey', 404, self.read, 'mixed')
