@@ -1,23 +1,31 @@
 """Aborting an upload of our layout, the one way AbortMultipartUpload, the
-lifecycle reaper and the audit tool all do it.
+lifecycle reaper and the audit tool all do it, and Complete's half of the
+race with it.
 
 Swift has no compare-and-swap, so Abort and Complete settle their race as a
-pair of flags: each writes its own, then reads the other's with X-Newest.
+pair of flags, each written before the other's is read (X-Newest):
 
-* Complete writes the manifest, then reads the abort record.
-* Abort writes the abort record ("aborting"), then reads the key.
+* Complete writes its manifest, then reads the abort record. If there is
+  any trace of an Abort (the record, or the tombstone it leaves), the
+  Complete backs off: it deletes its own manifest and the attempts, and
+  answers NoSuchUpload.
+* Abort writes the abort record, then reads the key. It deletes every
+  attempt except those a manifest of this upload names, then deletes the
+  abort record (which leaves its tombstone).
 
-At least one of them sees the other: either Abort sees the manifest (and
-keeps the parts: the upload is completed, NoSuchUpload), or Complete sees
-"aborting" and waits for the decision. The decision is written at one
-timestamp derived from the upload (:func:`state_timestamp`), so that the
-first decision to reach an object server is the one it keeps, whoever
-wrote it; every decider reads it back and follows what is stored, not what
-it wrote. A state never goes back: "aborting" is written below the
-decision's timestamp, and an object server refuses a PUT that is not newer
-than what it holds.
+Whichever of the two reads second sees the other's flag: a Complete that
+stands (read no trace) wrote its manifest before the Abort read the key, so
+the Abort kept its parts; a Complete whose manifest the Abort did not see
+reads the abort record and backs off. Nobody writes a decision that another
+could write differently, so no order of commits, on one object server or
+three, makes them disagree; no step waits on time, so no backend speed
+breaks it. The Abort answers 204 in both cases; S3 allows it ("Abort" and
+"Complete" both succeed when they race:
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
 
-No step waits on time, so no backend speed breaks this.
+The tombstone is a trace for as long as the object servers keep it
+(``reclaim_age``, a week by default): a backstop for a Complete that stalls
+that long between its manifest and its read, not the argument.
 
 The backend (:class:`Backend`) is how one caller reaches Swift.
 """
@@ -26,17 +34,17 @@ from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import layout
 
-# the offsets of the abort record's states above the upload's initiation
-ABORTING_OFFSET = 1
-DECISION_OFFSET = 2
+# the abort record's timestamps: offsets above the upload's initiation
+WRITTEN_OFFSET = 1
+DELETED_OFFSET = 2
 
 
-def state_timestamp(upload_id, state):
-    """The X-Timestamp an abort record state is written at."""
+def record_timestamp(upload_id, deleted=False):
+    """The X-Timestamp the abort record is written (or deleted) at: one
+    per upload, so that every Abort of it writes the same."""
     initiated = layout.initiated_of(upload_id)
-    offset = ABORTING_OFFSET if state == layout.ABORTING else \
-        DECISION_OFFSET
-    return Timestamp(initiated.timestamp, offset=offset)
+    return Timestamp(initiated.timestamp, offset=DELETED_OFFSET if deleted
+                     else WRITTEN_OFFSET)
 
 
 class Backend(object):
@@ -49,13 +57,16 @@ class Backend(object):
     def delete_record(self):
         raise NotImplementedError
 
-    def abort_state(self):
-        """The abort record's state (X-Newest), or None if there is
-        none."""
+    def aborted(self):
+        """True if the abort record, or its tombstone, is there
+        (X-Newest)."""
         raise NotImplementedError
 
-    def write_abort_state(self, state, timestamp):
-        """PUT the abort record with ``state`` at ``timestamp``."""
+    def write_abort_record(self, timestamp):
+        raise NotImplementedError
+
+    def delete_abort_record(self, timestamp):
+        """DELETE the abort record (it may be gone already)."""
         raise NotImplementedError
 
     def manifest_segments(self):
@@ -84,74 +95,48 @@ class Outcome(object):
         self.deleted = deleted
 
 
-def abort(backend, upload_id):
+def abort(backend, upload_id, sweep=False):
     """
     Abort an upload of our layout, or finish an Abort that stopped half
     way. A repeated Abort of an aborted upload deletes the attempts that
     UploadParts racing the first one left (the listing may have lacked
     them), as AWS says one may have to abort more than once.
 
-    https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
-
+    :param sweep: also for an upload that completed (or never was): free
+        the attempts no manifest of it names (those a listing lagging
+        behind its Complete missed, or an UploadPart after it wrote), as
+        the reaper and the audit tool do. The abort record goes first
+        here too, so that a Complete still under way backs off.
     :returns: an :class:`Outcome`.
     """
-    decided_now = False
     if backend.record_exists():
-        backend.write_abort_state(
-            layout.ABORTING, state_timestamp(upload_id, layout.ABORTING))
+        backend.write_abort_record(record_timestamp(upload_id))
         backend.delete_record()
-        state = layout.ABORTING
+        first = True
+    elif backend.aborted():
+        first = False
+    elif sweep:
+        backend.write_abort_record(record_timestamp(upload_id))
+        first = False
     else:
-        state = backend.abort_state()
-        if state is None:
-            # never created, or completed without any Abort
-            return Outcome(False, 0)
-    if state not in (layout.ABORT_KEEPS, layout.ABORT_DELETES):
-        state = decide(backend, upload_id)
-        decided_now = True
-    if state == layout.ABORT_KEEPS:
-        keep = backend.manifest_segments() or set()
-        deleted = backend.delete(
-            [name for name in backend.attempts() if name not in keep])
-        return Outcome(False, deleted)
-    deleted = backend.delete(backend.attempts())
-    # the Abort that decided aborted; a repeat counts if it found leftovers
-    return Outcome(decided_now or deleted > 0, deleted)
+        # never created, or completed without any Abort
+        return Outcome(False, 0)
+    # a racing Complete that stands wrote its manifest before this read
+    keep = backend.manifest_segments() or set()
+    deleted = backend.delete(
+        [name for name in backend.attempts() if name not in keep])
+    backend.delete_abort_record(record_timestamp(upload_id, deleted=True))
+    # the Abort that found the record aborted; a repeat counts if it found
+    # leftovers
+    return Outcome(first or deleted > 0, deleted)
 
 
-def decide(backend, upload_id):
-    """
-    Decide an Abort the abort record says is under way: keep the parts if
-    the key holds this upload's manifest, else delete them.
-
-    :returns: the decision as stored, which may be another decider's.
-    """
-    wanted = layout.ABORT_KEEPS if backend.manifest_segments() is not None \
-        else layout.ABORT_DELETES
-    backend.write_abort_state(wanted, state_timestamp(
-        upload_id, layout.ABORT_DELETES))
-    stored = backend.abort_state()
-    if stored not in (layout.ABORT_KEEPS, layout.ABORT_DELETES):
-        # the write failed everywhere we read: follow our own reading
-        stored = wanted
-    return stored
-
-
-def may_complete(backend, upload_id):
+def may_complete(backend):
     """
     Complete's half of the pair, once its manifest is written: read the
-    abort record. An Abort under way but undecided is decided here, for
-    the Abort (S3 lets an Abort racing a Complete win); every decider
-    follows the decision stored first.
+    abort record.
 
-    :returns: True if the Complete stands (no Abort, or one that found the
-        manifest and keeps the parts), False if it must back off.
+    :returns: True if the Complete stands (no Abort has begun), False if
+        it must back off.
     """
-    state = backend.abort_state()
-    if state == layout.ABORTING:
-        backend.write_abort_state(layout.ABORT_DELETES, state_timestamp(
-            upload_id, layout.ABORT_DELETES))
-        state = backend.abort_state()
-        if state not in (layout.ABORT_KEEPS, layout.ABORT_DELETES):
-            state = layout.ABORT_DELETES
-    return state in (None, layout.ABORT_KEEPS)
+    return not backend.aborted()

@@ -21,13 +21,18 @@ For each bucket of the account (or those named), from the bucket's
   the segments were listed: a Complete that ends during the audit has
   removed its marker only after writing its manifest, so its parts are in
   one set or the other. A manifest that a Swift user built elsewhere out
-  of s3api's segments is not looked for.
+  of s3api's segments is not looked for. Uploads of our layout
+  (:mod:`swift3_multipart.layout`) are the records of the bucket's index;
+  their orphans are attempts (and abort records) of uploads with no
+  record.
 
 ``--delete-orphans`` deletes orphaned parts after checking again, upload by
 upload, that the marker is gone and that the key's object does not list
-them. ``--abort-expired`` aborts the uploads past their abort date, as the
-reaper would: the way to apply a rule to uploads created before it.
-Without either, nothing is changed.
+them (for our layout: by the protocol of Abort, see
+:func:`swift3_multipart.storage.sweep_upload`). ``--abort-expired``
+aborts the uploads past their abort date, as the reaper would: the way to
+apply a rule to uploads created before it. Without either, nothing is
+changed.
 """
 
 import argparse
@@ -40,7 +45,8 @@ from swift.common.internal_client import InternalClient
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX
 from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import lifecycle, mpu, storage
+from swift3_multipart import layout, lifecycle, mpu, storage
+from swift3_multipart.client_backend import iter_records
 
 USER_AGENT = 'swift3-multipart-audit'
 COLUMNS = (('bucket', 'BUCKET'), ('uploads', 'UPLOADS'),
@@ -72,12 +78,16 @@ def scan_segments(swift, account, bucket):
     """
     markers, parts = {}, defaultdict(list)
     for row in swift.iter_objects(account, storage.segments_container(bucket)):
-        found = split_part_name(row['name'])
+        found = split_part_name(row['name']) or \
+            layout.split_segment_name(row['name'])
         if found:
             parts[found[:2]].append((row['name'], row['bytes']))
         elif mpu.is_upload_marker(row['name']) and '/' in row['name']:
             markers[mpu.split_marker_name(row['name'])] = float(
                 Timestamp.from_isoformat(row['last_modified']))
+    # uploads of our layout: the records of the bucket's index
+    for key, upload_id in iter_records(swift, account, bucket):
+        markers[key, upload_id] = float(layout.initiated_of(upload_id))
     return markers, parts
 
 
@@ -185,6 +195,13 @@ class Auditor(object):
         return report
 
     def _delete_orphans(self, report, bucket, key, upload_id, names):
+        if layout.is_ours(upload_id):
+            # by the protocol of Abort, which checks again
+            deleted, size = storage.sweep_upload(
+                self.swift, self.account, bucket, key, upload_id)
+            report['deleted_orphan_parts'] += deleted
+            report['deleted_orphan_bytes'] += size
+            return
         # again, now: the upload is not in progress, and the key's object
         # (if it is this upload's) does not list these parts
         if storage.marker_initiated(self.swift, self.account, bucket, key,

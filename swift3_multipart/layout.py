@@ -24,7 +24,9 @@ makes::
         attempt is the proxy's time plus 6 random digits, so the newest
         attempt of a part lists last
     <bucket>+segments/<key>/<upload id>/00000/0
-        the abort record, written by Abort before it deletes anything
+        the abort record, written by Abort before it reads the key, deleted
+        (its tombstone stays) once the attempts are (see
+        :mod:`swift3_multipart.abort`)
     <bucket>/<key>
         SLO manifest once completed, readable and deletable by stock s3api
         and the Swift API
@@ -145,12 +147,6 @@ OUR_UPLOAD_ID_LENGTH = 33
 PART_NAME_OVERHEAD = max(
     2 + UPLOAD_ID_LENGTH + MAX_PART_NUMBER_DIGITS,
     3 + OUR_UPLOAD_ID_LENGTH + PART_DIGITS + ATTEMPT_DIGITS)
-# the abort record's states: written "aborting" before Abort reads the key,
-# then the decision it took on what it read
-ABORTING = 'aborting'
-ABORT_DELETES = 'deletes'     # no manifest of the upload: parts deleted
-ABORT_KEEPS = 'keeps'         # a Complete's manifest: its parts are kept
-ABORT_STATE_SYSMETA = sysmeta_header('object', 'mpu-abort')
 _ATTEMPT = re.compile(r'^([0-9]{%d})/([0-9]{%d})\Z' % (
     PART_DIGITS, ATTEMPT_DIGITS))
 
@@ -257,6 +253,20 @@ def attempt_of(name, prefix):
     if found is None or int(found.group(1)) == ABORT_RECORD_PART:
         return None
     return int(found.group(1)), found.group(2)
+
+
+def split_segment_name(name):
+    """
+    :param name: any name of a segments container.
+    :returns: (key, upload id) of an attempt or an abort record of our
+        layout, or None.
+    """
+    parts = name.rsplit('/', 3)
+    if len(parts) != 4 or not parts[0] or not is_ours(parts[1]) or \
+            not _ATTEMPT.match('/'.join(parts[2:])) and \
+            name != abort_record_name(parts[0], parts[1]):
+        return None
+    return parts[0], parts[1]
 
 
 def attempts_query(key, upload_id, after_part=0, limit=None, marker=None):

@@ -39,7 +39,7 @@ from swift.common.internal_client import InternalClient
 from swift.common.utils import config_true_value, get_logger, \
     non_negative_int, parse_options
 
-from swift3_multipart import lifecycle, storage, tasks
+from swift3_multipart import layout, lifecycle, storage, tasks
 
 USER_AGENT = 'swift3-multipart-reaper'
 
@@ -179,6 +179,13 @@ class MpuReaper(Daemon):
         what = '%s/%s/%s upload %s' % (account, bucket, key, upload_id)
         if initiated is None:
             self.stats['gone'] += 1
+            if layout.is_ours(upload_id) and not self.dry_run:
+                # what a Complete's lagging listing, or an UploadPart
+                # after it, left
+                parts, size = storage.sweep_upload(
+                    self.swift, account, bucket, key, upload_id)
+                self.stats['parts'] += parts
+                self.stats['bytes'] += size
         elif abort is None:
             self.stats['no_rule'] += 1
             self.logger.info('no rule aborts %s any more', what)

@@ -10,7 +10,8 @@ The reaper and the audit tool work below S3, with Swift's
 :func:`abort_upload` removes an upload in the order AbortMultipartUpload
 does (parts, then the marker), so that an interrupted abort can be run
 again, and leaves the parts alone if the key's object is the upload's
-completed manifest.
+completed manifest. Uploads of our layout (:mod:`swift3_multipart.layout`)
+go through :mod:`swift3_multipart.client_backend`.
 """
 
 import json
@@ -21,7 +22,8 @@ from swift.common.swob import wsgi_unquote
 from swift.common.utils import drain_and_close
 from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import lifecycle, mpu
+from swift3_multipart import abort, layout, lifecycle, mpu
+from swift3_multipart.client_backend import ClientBackend
 from swift3_multipart.controllers.common import UPLOAD_ID_SYSMETA
 
 OK_OR_GONE = (2, HTTP_NOT_FOUND)
@@ -63,7 +65,12 @@ def versions_containers(bucket_headers):
 
 def marker_initiated(swift, account, bucket, key, upload_id):
     """:returns: when the upload was created (float), or None if its marker
-    is gone."""
+    (for an upload of our layout: its record) is gone."""
+    if layout.is_ours(upload_id):
+        backend = ClientBackend(swift, account, bucket, key, upload_id)
+        if backend.record() is None:
+            return None
+        return float(layout.initiated_of(upload_id))
     headers = head(swift, account, segments_container(bucket),
                    mpu.marker_name(key, upload_id))
     if headers is None:
@@ -72,7 +79,11 @@ def marker_initiated(swift, account, bucket, key, upload_id):
 
 
 def upload_parts(swift, account, bucket, key, upload_id):
-    """:returns: [(name, bytes)] of an upload's parts, in listing order."""
+    """:returns: [(name, bytes)] of an upload's parts (of our layout: its
+    attempts), in listing order."""
+    if layout.is_ours(upload_id):
+        backend = ClientBackend(swift, account, bucket, key, upload_id)
+        return [(name, backend.sizes[name]) for name in backend.attempts()]
     prefix = mpu.parts_prefix(key, upload_id)
     return [(row['name'], row['bytes']) for row in swift.iter_objects(
         account, segments_container(bucket), prefix=prefix)
@@ -91,8 +102,15 @@ def abort_upload(swift, account, bucket, key, upload_id):
     want). If a Complete wrote the manifest but not yet removed the
     marker, only the marker goes.
 
+    An upload of our layout is aborted as AbortMultipartUpload does it
+    (:func:`swift3_multipart.abort.abort`).
+
     :returns: (parts deleted, their bytes).
     """
+    if layout.is_ours(upload_id):
+        backend = ClientBackend(swift, account, bucket, key, upload_id)
+        outcome = abort.abort(backend, upload_id)
+        return outcome.deleted, backend.freed_bytes
     container = segments_container(bucket)
     parts = []
     if not completed_by(swift, account, bucket, key, upload_id):
@@ -103,6 +121,20 @@ def abort_upload(swift, account, bucket, key, upload_id):
     swift.delete_object(account, container, mpu.marker_name(key, upload_id),
                         acceptable_statuses=OK_OR_GONE)
     return len(parts), sum(size for _, size in parts)
+
+
+def sweep_upload(swift, account, bucket, key, upload_id):
+    """
+    Free what an upload of our layout left that no manifest of it names,
+    whether it is aborted, completed or gone (see
+    :func:`swift3_multipart.abort.abort`, ``sweep``). An upload still in
+    progress is aborted.
+
+    :returns: (attempts deleted, their bytes).
+    """
+    backend = ClientBackend(swift, account, bucket, key, upload_id)
+    outcome = abort.abort(backend, upload_id, sweep=True)
+    return outcome.deleted, backend.freed_bytes
 
 
 def manifest_segments(swift, account, container, obj):

@@ -146,18 +146,17 @@ def _versions_since(req, app, initiated):
     return found
 
 
-def head_key(req, app):
+def head_newest(req, app, container, obj):
     """
-    HEAD the key's object, asking every replica (X-Newest), 404 included:
-    a 404 still tells when a deletion was (X-Backend-Timestamp).
+    HEAD an object, asking every replica (X-Newest), 404 included: a 404
+    still tells when a deletion was (X-Backend-Timestamp).
 
     :returns: the swob response (2xx or 404).
     :raises AccessDenied: the caller may not read it.
     :raises ServiceUnavailable: any other answer.
     """
     with without_copy_source(req):
-        sw_req = req.to_swift_req('HEAD', req.container_name,
-                                  req.object_name,
+        sw_req = req.to_swift_req('HEAD', container, obj,
                                   headers={'X-Newest': 'true'})
     resp = sw_req.get_response(app)
     drain_and_close(resp)
@@ -166,6 +165,11 @@ def head_key(req, app):
     if resp.status_int in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
         raise AccessDenied()
     raise ServiceUnavailable()
+
+
+def head_key(req, app):
+    """:func:`head_newest` of the request's key."""
+    return head_newest(req, app, req.container_name, req.object_name)
 
 
 def key_timestamp(resp):

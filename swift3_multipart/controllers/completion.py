@@ -11,8 +11,9 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    key already holds this upload's manifest, that is the answer.
 2. The newest attempt of each listed part must have the listed ETag.
 3. PUT the manifest, HEAD the key again: did it land?
-4. Read the abort record: an Abort that decided to delete the parts wins,
-   and the Complete deletes its own manifest again (NoSuchUpload).
+4. Read the abort record: if an Abort has begun, the Complete deletes its
+   own manifest again and the attempts (NoSuchUpload); an Abort that read
+   the manifest kept its parts for it.
 5. DELETE the record, then the attempts that no manifest of the upload
    names, and the segments of the object this one replaced.
 
@@ -79,7 +80,7 @@ class OurCompletion(Completion):
         key = attempts.head_key(self.req, self.app)
         self.landed = holds_upload(key, self.upload_id) and \
             key.headers.get(S3_ETAG_SYSMETA) == self.s3_etag
-        if not abort.may_complete(self.backend, self.upload_id):
+        if not abort.may_complete(self.backend):
             self._back_off()
             raise NoSuchUpload(upload_id=self.upload_id)
         self.backend.delete_record()

@@ -8,6 +8,7 @@ under s3_acl, through auth without it), the index by pre-authorized
 requests.
 """
 
+from swift.common.http import is_success
 from swift.common.middleware.s3api.s3response import NoSuchKey
 from swift.common.swob import str_to_wsgi
 
@@ -39,25 +40,31 @@ class S3Backend(abort.Backend):
     def delete_record(self):
         records.delete_record(self.req, self.app, self.key, self.upload_id)
 
-    def abort_state(self):
-        try:
-            resp = self.req._get_response(
-                self.app, 'HEAD', segments_container(self.req),
-                self._abort_record, headers={'X-Newest': 'true'})
-        except NoSuchKey:
-            return None
-        return resp.sysmeta_headers.get(layout.ABORT_STATE_SYSMETA) or \
-            layout.ABORTING
+    def aborted(self):
+        resp = attempts.head_newest(self.req, self.app,
+                                    segments_container(self.req),
+                                    self._abort_record)
+        # a 404 of a deleted record tells when it was deleted
+        return is_success(resp.status_int) or \
+            attempts.key_timestamp(resp) is not None
 
-    def write_abort_state(self, state, timestamp):
-        # 201, or 202 if an object server held a newer state (refused)
+    def write_abort_record(self, timestamp):
+        # 201, or 202 if an object server held it already (refused)
         self.req._get_response(
             self.app, 'PUT', segments_container(self.req),
             self._abort_record, body=b'', headers={
                 'Content-Type': 'application/octet-stream',
                 'Content-Length': '0',
-                'X-Timestamp': timestamp.internal,
-                layout.ABORT_STATE_SYSMETA: state})
+                'X-Timestamp': timestamp.internal})
+
+    def delete_abort_record(self, timestamp):
+        try:
+            self.req._get_response(
+                self.app, 'DELETE', segments_container(self.req),
+                self._abort_record,
+                headers={'X-Timestamp': timestamp.internal})
+        except NoSuchKey:
+            pass
 
     def manifest_segments(self):
         return attempts.manifest_segments(self.req, self.app,

@@ -87,11 +87,13 @@ class Saio(ServerControl):
     :param tls: serve the proxies over https (self-signed certificate)
     :param object_servers_per_device: one object server process per device
         (``object-sdb1``...; see :mod:`swift3_multipart.saio.faults`)
+    :param commit_delay: seconds each object PUT waits between its body and
+        its commit (see :mod:`swift3_multipart.saio.slowcommit`)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
-                 tls=False, object_servers_per_device=False):
+                 tls=False, object_servers_per_device=False, commit_delay=0):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -101,7 +103,8 @@ class Saio(ServerControl):
             s3api_options=s3api_options, proxies=proxies,
             memcache_port=saved.get('memcache_port'),
             data_dir=saved.get('data_dir'), tls=tls,
-            object_servers_per_device=object_servers_per_device)
+            object_servers_per_device=object_servers_per_device,
+            commit_delay=commit_delay)
 
     @classmethod
     def load(cls, state_dir, **overrides):
@@ -112,7 +115,8 @@ class Saio(ServerControl):
         saio = cls(state_dir)
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
-                           'proxies', 'tls', 'object_servers_per_device')}
+                           'proxies', 'tls', 'object_servers_per_device',
+                           'commit_delay')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -136,6 +140,7 @@ class Saio(ServerControl):
             'data_dir': conf.data_dir,
             'tls': conf.tls,
             'object_servers_per_device': conf.object_servers_per_device,
+            'commit_delay': conf.commit_delay,
         }, indent=2, sort_keys=True) + '\n')
 
     @property
@@ -400,6 +405,7 @@ class Saio(ServerControl):
             'data_dir': conf.data_dir,
             'memcache': conf.memcache_servers,
             'replicas': conf.replicas,
+            'commit_delay': conf.commit_delay,
             's3api_options': conf.s3api_options,
             'ca_file': conf.cert_path if conf.tls else None,
         }

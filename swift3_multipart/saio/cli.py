@@ -5,7 +5,8 @@ Usage::
     swift3-multipart-saio start [--port 18080] [--replicas 1]
                                 [--s3api-option KEY=VALUE ...]
                                 [--no-stock | --proxies ours,stock[,raw]]
-                                [--tls | --no-tls] [--defaults]
+                                [--tls | --no-tls] [--commit-delay S]
+                                [--defaults]
     swift3-multipart-saio stop | status | env | wipe
     swift3-multipart-saio restart-proxy ours|stock|raw
 
@@ -83,6 +84,10 @@ def make_parser():
                        help='serve the proxies over https with a '
                             'self-signed certificate (env exports it as '
                             'AWS_CA_BUNDLE)')
+    start.add_argument('--commit-delay', type=float, default=None,
+                       metavar='SECONDS',
+                       help='each object PUT waits this long between its '
+                            'body and its commit (a slow disk; 0: none)')
     start.add_argument('--defaults', action='store_true',
                        help='ignore the settings of the last start')
     sub.add_parser('stop', parents=[common], help='stop all servers')
@@ -125,6 +130,9 @@ def print_start(saio, out):
     print('  memcached:        %s' % (
         env['memcache'] or 'none on PATH, no cache filter'), file=out)
     print('  replicas:         %d' % env['replicas'], file=out)
+    if env.get('commit_delay'):
+        print('  commit delay:     %g s per object PUT' % env['commit_delay'],
+              file=out)
     print('  s3api options:    %s' % ' '.join(
         '%s=%s' % kv for kv in sorted(env['s3api_options'].items())),
         file=out)
@@ -158,7 +166,7 @@ def main(argv=None, out=None):
                 if args.s3api_options is not None else None
             kwargs = dict(base_port=args.port, replicas=args.replicas,
                           s3api_options=options, proxies=args.proxies,
-                          tls=args.tls)
+                          tls=args.tls, commit_delay=args.commit_delay)
             if args.defaults:
                 saio = Saio(state_dir, **{k: v for k, v in kwargs.items()
                                           if v is not None})

@@ -51,6 +51,8 @@ S3API_USES = {
     'stock': 'egg:swift#s3api',
 }
 BACKEND_KINDS = ('account', 'container', 'object')
+# the object server of a SAIO with a commit delay
+SLOW_OBJECT_SERVER = 'swift3_multipart.saio.slowcommit:app_factory'
 DEFAULT_BASE_PORT = 18080
 MAX_PORT = 32767
 # offsets from the base port; proxies first, backends and memcached above
@@ -176,11 +178,15 @@ class SaioConfig(object):
         (``object-sdb1``...) instead of one ``object`` server for all
     :param tls: serve the proxies over https, with a self-signed
         certificate (see :mod:`swift3_multipart.saio.tls`)
+    :param commit_delay: seconds every object server waits between a PUT's
+        body and its commit (see :mod:`swift3_multipart.saio.slowcommit`);
+        0 runs Swift's own object server
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
-                 data_dir=None, tls=False, object_servers_per_device=False):
+                 data_dir=None, tls=False, object_servers_per_device=False,
+                 commit_delay=0):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.base_port = int(base_port)
         self.replicas = int(replicas)
@@ -196,6 +202,9 @@ class SaioConfig(object):
         self.tls = bool(tls)
         self.user = current_user()
         self.object_servers_per_device = bool(object_servers_per_device)
+        self.commit_delay = float(commit_delay or 0)
+        if self.commit_delay < 0:
+            raise ValueError('commit_delay must not be negative')
         if self.object_servers_per_device and \
                 self.device_count > MAX_OBJECT_SERVERS:
             raise ValueError('at most %d object servers per device; use '
@@ -387,11 +396,15 @@ class SaioConfig(object):
         default[1].extend([('devices', self.data_dir),
                            ('mount_check', 'false'),
                            ('disable_fallocate', 'true')])
+        app = [('use', 'egg:swift#' + kind)]
+        if kind == 'object' and self.commit_delay:
+            app = [('paste.app_factory', SLOW_OBJECT_SERVER),
+                   ('commit_delay', '%g' % self.commit_delay)]
         return render([
             default,
             ('pipeline:main',
              [('pipeline', 'healthcheck %s-server' % kind)]),
-            ('app:%s-server' % kind, [('use', 'egg:swift#' + kind)]),
+            ('app:%s-server' % kind, app),
             ('filter:healthcheck', [('use', 'egg:swift#healthcheck')]),
         ])
 

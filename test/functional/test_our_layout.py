@@ -13,3 +13,4 @@ class TestOurUploads(our_layout.OurUploads):
 class TestOurRaces(test_races.TestRaces):
     # fewer than the stock layout's: the session runs those too
     trials = min(test_races.TRIALS, 40)
+    label = 'our layout'

@@ -145,7 +145,8 @@ class Trial(object):
     def fire(self, first, second, allowed):
         """Race the two; check the pair of outcomes against ``allowed``."""
         # one side waits a while, the other at most a little
-        jitters = [self.rng.uniform(0, JITTER), self.rng.uniform(0, 0.01)]
+        jitters = [self.rng.uniform(0, self.case.jitter),
+                   self.rng.uniform(0, 0.01)]
         self.rng.shuffle(jitters)
         self.outcomes = fire(first, second, jitters)
         if self.outcomes not in allowed:
@@ -281,11 +282,17 @@ class TestRaces(BucketTestCase):
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
     """
     trials = TRIALS
+    # what the figures call the SAIO
+    label = 'stock layout'
+    workers = WORKERS
+    jitter = JITTER
+    # races whose lost bytes are a known hole: printed, not failed on
+    known_holes = ()
 
     def setUp(self):
         super(TestRaces, self).setUp()
         # boto3's clients are thread-safe: one for all threads
-        self.s3 = client(max_pool_connections=2 * WORKERS + 2)
+        self.s3 = client(max_pool_connections=2 * self.workers + 2)
         self.ic = saio().internal_client()
         self.ic_lock = threading.Lock()
         self.account = saio().env()['accounts']['test:tester']
@@ -311,7 +318,7 @@ class TestRaces(BucketTestCase):
             return trial
 
         start = time.time()
-        with ThreadPoolExecutor(WORKERS) as pool:
+        with ThreadPoolExecutor(self.workers) as pool:
             trials = list(pool.map(one, range(self.trials)))
         outcomes = collections.Counter(t.outcomes for t in trials)
         notes = collections.Counter(n for t in trials for n in t.notes)
@@ -319,16 +326,23 @@ class TestRaces(BucketTestCase):
         lost = sum(1 for t in failed
                    if any(p.startswith('bytes lost') for p in t.problems))
         TOTALS['races'] += self.trials
-        TOTALS['bytes lost'] += lost
-        TOTALS['failed trials'] += len(failed)
-        figures.record('races', '%s: %d trials in %.0fs; outcomes %s; '
-                       'bytes lost = %d; other problems = %d%s' % (
-                           name, self.trials, time.time() - start,
+        hole = name in self.known_holes
+        figures.record('races', '%s, %s: %d trials in %.0fs; outcomes %s; '
+                       'bytes lost = %d%s; other problems = %d%s' % (
+                           self.label, name, self.trials, time.time() - start,
                            ', '.join('%s/%s %d' % (a, b, n) for (a, b), n in
                                      sorted(outcomes.items())),
-                           lost, len(failed) - lost,
+                           lost, ' (known hole, issue 11)' if hole else '',
+                           len(failed) - lost,
                            ''.join('; %s %d' % kv for kv in
                                    sorted(notes.items()))))
+        if hole:
+            failed = [t for t in failed if any(
+                not p.startswith('bytes lost') for p in t.problems)]
+            TOTALS['bytes lost in known holes'] += lost
+        else:
+            TOTALS['bytes lost'] += lost
+        TOTALS['failed trials'] += len(failed)
         if failed:
             self.fail('%s: %d of %d trials went wrong (first 10 shown):\n%s'
                       % (name, len(failed), self.trials, '\n'.join(
@@ -404,7 +418,8 @@ class TestRaces(BucketTestCase):
 
 def tearDownModule():
     if TOTALS:
-        figures.record('races', 'all: %d races run, bytes lost = %d, '
-                       'trials with problems = %d' % (
+        figures.record('races', 'all: %d races run, bytes lost = %d (and %d '
+                       'in known holes), trials with problems = %d' % (
                            TOTALS['races'], TOTALS['bytes lost'],
+                           TOTALS['bytes lost in known holes'],
                            TOTALS['failed trials']))

@@ -16,6 +16,7 @@ from botocore.credentials import Credentials
 from swift.common import swob
 from swift.common.header_key_dict import HeaderKeyDict
 from swift.common.utils import split_path
+from swift.common.utils.timestamp import Timestamp
 
 USERS = {'test:tester': 'testing', 'test:tester2': 'testing2'}
 
@@ -50,23 +51,35 @@ class FakeSwift(object):
         """
         An object at ``path`` that PUT writes (headers kept, with an
         X-Timestamp), HEAD reads (404 until written) and DELETE removes,
-        unless a response is registered for the method.
+        unless a response is registered for the method. As on Swift, a
+        write not newer than what is there (data or tombstone) is refused
+        (the proxy answers 202), and a 404 of a deleted object carries the
+        deletion's X-Backend-Timestamp.
         """
         self._stored[path] = None
 
     def _store(self, method, path, env):
+        found = self._stored[path]
+        when = env.get('HTTP_X_TIMESTAMP') or '%.5f' % time.time()
+        held = found and (found.get('X-Timestamp') or
+                          found.get('X-Backend-Timestamp'))
+        live = found and 'X-Timestamp' in found
+        if method in ('PUT', 'DELETE') and held and \
+                Timestamp(held) >= Timestamp(when):
+            if method == 'PUT':
+                return swob.HTTPAccepted()
+            return swob.HTTPConflict() if live else swob.HTTPNotFound()
         if method == 'PUT':
             headers = {k: v for k, v in swob.HeaderEnvironProxy(env).items()
                        if k.lower().startswith(('x-object-', 'content-type'))}
-            headers['X-Timestamp'] = '%.5f' % time.time()
+            headers['X-Timestamp'] = when
             self._stored[path] = headers
             return swob.HTTPCreated()
-        found = self._stored[path]
         if method == 'DELETE':
-            self._stored[path] = None
-            return swob.HTTPNoContent() if found else swob.HTTPNotFound()
-        if found is None:
-            return swob.HTTPNotFound()
+            self._stored[path] = {'X-Backend-Timestamp': when}
+            return swob.HTTPNoContent() if live else swob.HTTPNotFound()
+        if not live:
+            return swob.HTTPNotFound(headers=found or {})
         return swob.Response(status=200, headers=found)
 
     def register_then(self, method, path, *responses):

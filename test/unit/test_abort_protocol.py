@@ -1,147 +1,304 @@
-"""The Abort protocol of our layout (swift3_multipart.abort), against a
-model of the object servers' one rule it relies on: a PUT that is not newer
-than what a server holds is refused."""
+"""The Abort protocol of our layout (swift3_multipart.abort), checked
+against every interleaving of two callers on a model of an object server.
+
+The model keeps what the race depends on, and no more than Swift promises:
+
+* a write is two steps: the object server checks the request's
+  X-Timestamp against what it holds, and commits later (a slow disk sits
+  in between), so two writes at one timestamp may both be accepted and
+  the last to commit stays;
+* a write not newer than what is held is refused;
+* a DELETE leaves a tombstone that a HEAD's 404 reports;
+* a read sees what is committed.
+
+Each caller runs in a greenlet and hands over at every backend step; the
+checker runs all schedules (depth first over the choices) and checks the
+outcome of each against what S3 allows and against the stored state.
+"""
 
 import unittest
 
-from swift3_multipart import abort, layout
+import greenlet
+
+from swift3_multipart import abort
 
 UPLOAD_ID = '2.176472000000000' + '0123456789abcdef'
+OK = 'OK'
+NO_SUCH_UPLOAD = 'NoSuchUpload'
+PARTS = frozenset(['a1', 'a2'])
+# (Complete, Abort): https://docs.aws.amazon.com/AmazonS3/latest/API/
+# API_AbortMultipartUpload.html ("Abort" and "Complete" may both succeed)
+COMPLETE_VS_ABORT = {(OK, OK), (OK, NO_SUCH_UPLOAD), (NO_SUCH_UPLOAD, OK)}
 
 
 class Store(object):
-    """What the object servers hold of one upload, newest-wins."""
+    """One object server's view of one upload."""
 
     def __init__(self):
         self.record = True
-        self.abort_record = None     # (timestamp, state)
+        # (timestamp, live) of the abort record, or None
+        self.abort_record = None
         self.manifest = None         # set of names, or None
-        self.attempts = ['a1', 'a2', 'a3']
-        self.writes = []
+        self.attempts = {'a1', 'a2', 'a3'}
 
-    def put_state(self, state, timestamp):
-        self.writes.append(state)
-        if self.abort_record is None or timestamp > self.abort_record[0]:
-            self.abort_record = (timestamp, state)
+
+class Scheduler(object):
+    """Runs callers step by step, in the order ``choices`` gives (then
+    the first runnable); records how many were runnable at each step."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+        self.widths = []
+        self.callers = []
+
+    def step(self):
+        """Called by a caller before each backend step."""
+        self.main.switch()
+
+    def run(self, funcs):
+        self.main = greenlet.getcurrent()
+        results = [None] * len(funcs)
+
+        def wrap(i, func):
+            def body():
+                results[i] = func()
+            return body
+        self.callers = [greenlet.greenlet(wrap(i, f))
+                        for i, f in enumerate(funcs)]
+        while True:
+            live = [g for g in self.callers if not g.dead]
+            if not live:
+                return results
+            self.widths.append(len(live))
+            pick = self.choices.pop(0) if self.choices else 0
+            live[pick].switch()
 
 
 class ModelBackend(abort.Backend):
-    def __init__(self, store, before_read_key=None):
+    def __init__(self, store, sched):
         self.store = store
-        # runs once, just before this caller reads the key: the place
-        # where another caller may interleave
-        self.before_read_key = before_read_key
+        self.sched = sched
+
+    def _write(self, timestamp, live):
+        self.sched.step()
+        held = self.store.abort_record
+        if held is not None and held[0] >= timestamp:
+            return          # refused (202)
+        self.sched.step()   # the slow commit
+        self.store.abort_record = (timestamp, live)
 
     def record_exists(self):
+        self.sched.step()
         return self.store.record
 
     def delete_record(self):
+        self.sched.step()
         self.store.record = False
 
-    def abort_state(self):
-        if self.store.abort_record is None:
-            return None
-        return self.store.abort_record[1]
+    def aborted(self):
+        self.sched.step()
+        return self.store.abort_record is not None
 
-    def write_abort_state(self, state, timestamp):
-        self.store.put_state(state, timestamp)
+    def write_abort_record(self, timestamp):
+        self._write(timestamp, True)
+
+    def delete_abort_record(self, timestamp):
+        self._write(timestamp, False)
 
     def manifest_segments(self):
-        hook, self.before_read_key = self.before_read_key, None
-        if hook:
-            hook()
+        self.sched.step()
         return self.store.manifest
 
     def attempts(self):
-        return list(self.store.attempts)
+        self.sched.step()
+        return sorted(self.store.attempts)
 
     def delete(self, names):
-        gone = [n for n in names if n in self.store.attempts]
-        self.store.attempts = [n for n in self.store.attempts
-                               if n not in names]
+        self.sched.step()
+        gone = self.store.attempts & set(names)
+        self.store.attempts -= gone
         return len(gone)
 
+    # Complete's own steps (see controllers/completion.py)
+    def put_manifest(self, names):
+        self.sched.step()
+        self.sched.step()   # check, then the slow commit
+        self.store.manifest = set(names)
 
-class TestAbortProtocol(unittest.TestCase):
-    def test_abort(self):
+    def delete_manifest(self):
+        self.sched.step()
+        self.store.manifest = None
+
+
+def complete(backend, may_complete=abort.may_complete):
+    """What OurCompletion does once its parts checked out: write the
+    manifest, read the abort record, stand or back off."""
+    backend.put_manifest(PARTS)
+    if not may_complete(backend):
+        backend.delete_manifest()
+        backend.delete(backend.attempts())
+        return NO_SUCH_UPLOAD
+    backend.delete_record()
+    keep = backend.manifest_segments() or set()
+    backend.delete([n for n in backend.attempts() if n not in keep])
+    return OK
+
+
+def abort_answer(backend):
+    return OK if abort.abort(backend, UPLOAD_ID).aborted else NO_SUCH_UPLOAD
+
+
+def schedules(make_callers, limit=200000):
+    """Every schedule of the callers ``make_callers(store, sched)`` makes:
+    yields (store, results) of each."""
+    pending = [[]]
+    runs = 0
+    while pending:
+        prefix = pending.pop()
         store = Store()
-        outcome = abort.abort(ModelBackend(store), UPLOAD_ID)
+        sched = Scheduler(prefix)
+        results = sched.run(make_callers(store, sched))
+        runs += 1
+        if runs > limit:
+            raise AssertionError('more than %d schedules' % limit)
+        yield store, results
+        # branch at every step after the prefix
+        for depth in range(len(prefix), len(sched.widths)):
+            for other in range(1, sched.widths[depth]):
+                pending.append(prefix + [0] * (depth - len(prefix)) +
+                               [other])
+
+
+def check_complete_vs_abort(may_complete=abort.may_complete, first=False):
+    """:returns: (schedules run, problems found); with ``first``, stop at
+    the first problem."""
+    def callers(store, sched):
+        return [lambda: complete(ModelBackend(store, sched), may_complete),
+                lambda: abort_answer(ModelBackend(store, sched))]
+    problems = []
+    runs = 0
+    for store, (done, aborted) in schedules(callers):
+        runs += 1
+        seen = []
+        if (done, aborted) not in COMPLETE_VS_ABORT:
+            seen.append('outcome %s/%s' % (done, aborted))
+        if done == OK and (store.manifest != PARTS or
+                           not PARTS <= store.attempts):
+            seen.append('Complete 200, object broken: manifest %s, attempts '
+                        '%s' % (store.manifest, sorted(store.attempts)))
+        if store.attempts - (store.manifest or set()):
+            seen.append('attempts left: %s' % sorted(store.attempts))
+        if store.record:
+            seen.append('record left')
+        if store.abort_record and store.abort_record[1]:
+            seen.append('abort record left live')
+        if seen:
+            problems.append('%s/%s: %s' % (done, aborted, '; '.join(seen)))
+            if first:
+                break
+    return runs, problems
+
+
+class TestCompleteVsAbort(unittest.TestCase):
+    def test_every_schedule(self):
+        runs, problems = check_complete_vs_abort()
+        self.assertGreater(runs, 100)
+        self.assertEqual([], problems[:5])
+
+    def test_the_checker_finds_a_complete_that_does_not_look(self):
+        # a Complete that never reads the abort record: some schedule
+        # answers 200 for an object whose parts the Abort deleted
+        _runs, problems = check_complete_vs_abort(lambda backend: True,
+                                                  first=True)
+        self.assertTrue(any('object broken' in p for p in problems),
+                        problems[:3])
+
+
+class TestAborts(unittest.TestCase):
+    def run_one(self, store=None, **attrs):
+        store = store or Store()
+        for name, value in attrs.items():
+            setattr(store, name, value)
+        sched = Scheduler([])
+        result = sched.run([lambda: abort.abort(ModelBackend(store, sched),
+                                                UPLOAD_ID)])[0]
+        return store, result
+
+    def test_abort(self):
+        store, outcome = self.run_one()
         self.assertTrue(outcome.aborted)
         self.assertEqual(3, outcome.deleted)
-        self.assertEqual(['aborting', 'deletes'], store.writes)
+        self.assertEqual(set(), store.attempts)
         self.assertFalse(store.record)
+        # a tombstone, above the record's timestamp
+        self.assertEqual((abort.record_timestamp(UPLOAD_ID, deleted=True),
+                          False), store.abort_record)
 
     def test_completed_first(self):
-        store = Store()
-        store.record = False   # Complete removed it, no abort record
-        store.manifest = {'a1', 'a2'}
-        outcome = abort.abort(ModelBackend(store), UPLOAD_ID)
+        # Complete removed the record; there is no abort record
+        store, outcome = self.run_one(record=False, manifest={'a1', 'a2'})
         self.assertFalse(outcome.aborted)
-        self.assertEqual(['a1', 'a2', 'a3'], store.attempts)
+        self.assertEqual({'a1', 'a2', 'a3'}, store.attempts)
 
-    def test_complete_lands_before_abort_reads_the_key(self):
-        store = Store()
-
-        def complete():
-            store.manifest = {'a1', 'a3'}
-        outcome = abort.abort(ModelBackend(store, complete), UPLOAD_ID)
-        self.assertFalse(outcome.aborted)
-        self.assertEqual(['a1', 'a3'], store.attempts)
-        self.assertEqual(layout.ABORT_KEEPS, store.abort_record[1])
-
-    def test_two_aborts_reading_differently_follow_the_first(self):
-        # A1 reads the key before a Complete's manifest lands and decides
-        # to delete; A2, finishing A1's abort, reads it after: it must not
-        # answer "kept" and leave the Complete believing its object lives.
-        store = Store()
-        second = []
-
-        def a2_runs_first():
-            # A2 sees the record gone and "aborting", reads no manifest
-            # either, decides "deletes" (first); then the manifest lands
-            second.append(abort.abort(ModelBackend(store), UPLOAD_ID))
-            store.manifest = {'a1'}
-        first = abort.abort(ModelBackend(store, a2_runs_first), UPLOAD_ID)
-        # A1 read the manifest and wanted "keeps", but the stored decision
-        # is A2's "deletes": A1 follows it
-        self.assertEqual(layout.ABORT_DELETES, store.abort_record[1])
-        self.assertTrue(second[0].aborted)
-        self.assertTrue(first.aborted)
-        self.assertEqual([], store.attempts)
-
-    def test_state_never_goes_back(self):
-        store = Store()
-        store.put_state(layout.ABORT_KEEPS, abort.state_timestamp(
-            UPLOAD_ID, layout.ABORT_KEEPS))
-        store.put_state(layout.ABORTING, abort.state_timestamp(
-            UPLOAD_ID, layout.ABORTING))
-        self.assertEqual(layout.ABORT_KEEPS, store.abort_record[1])
-        # and a second decision at the same timestamp does not replace it
-        store.put_state(layout.ABORT_DELETES, abort.state_timestamp(
-            UPLOAD_ID, layout.ABORT_DELETES))
-        self.assertEqual(layout.ABORT_KEEPS, store.abort_record[1])
+    def test_a_manifest_keeps_its_parts(self):
+        store, outcome = self.run_one(manifest={'a1', 'a3'})
+        self.assertTrue(outcome.aborted)
+        self.assertEqual({'a1', 'a3'}, store.attempts)
 
     def test_interrupted_abort_is_finished_by_the_next(self):
-        store = Store()
-        store.record = False
-        store.put_state(layout.ABORTING, abort.state_timestamp(
-            UPLOAD_ID, layout.ABORTING))
-        outcome = abort.abort(ModelBackend(store), UPLOAD_ID)
+        # the first wrote the abort record, removed the record, stopped
+        store, outcome = self.run_one(
+            record=False,
+            abort_record=(abort.record_timestamp(UPLOAD_ID), True))
+        self.assertEqual(3, outcome.deleted)
         self.assertTrue(outcome.aborted)
-        self.assertEqual([], store.attempts)
+        self.assertFalse(store.abort_record[1])
 
-    def test_repeat_after_deletes(self):
-        store = Store()
-        abort.abort(ModelBackend(store), UPLOAD_ID)
-        store.attempts = ['late']     # a racing UploadPart's attempt
-        self.assertTrue(abort.abort(ModelBackend(store), UPLOAD_ID).aborted)
-        self.assertEqual([], store.attempts)
-        self.assertFalse(abort.abort(ModelBackend(store), UPLOAD_ID).aborted)
+    def test_repeat(self):
+        store, first = self.run_one()
+        self.assertTrue(first.aborted)
+        store.attempts = {'late'}     # a racing UploadPart's attempt
+        _, again = self.run_one(store)
+        self.assertTrue(again.aborted)
+        self.assertEqual(set(), store.attempts)
+        _, third = self.run_one(store)
+        self.assertFalse(third.aborted)
 
     def test_never_created(self):
+        store, outcome = self.run_one(record=False)
+        self.assertFalse(outcome.aborted)
+        self.assertIsNone(store.abort_record)
+        self.assertEqual(3, len(store.attempts))
+
+    def test_sweep_of_a_completed_upload(self):
+        # Complete removed the record; a late attempt lies beside its parts
         store = Store()
         store.record = False
-        outcome = abort.abort(ModelBackend(store), UPLOAD_ID)
-        self.assertFalse(outcome.aborted)
-        self.assertEqual([], store.writes)
-        self.assertEqual(3, len(store.attempts))
+        store.manifest = {'a1', 'a2'}
+        sched = Scheduler([])
+        outcome = sched.run([lambda: abort.abort(
+            ModelBackend(store, sched), UPLOAD_ID, sweep=True)])[0]
+        self.assertEqual(1, outcome.deleted)
+        self.assertEqual({'a1', 'a2'}, store.attempts)
+        # the flag went first, and is a tombstone now
+        self.assertFalse(store.abort_record[1])
+
+
+class TestSweepVsComplete(unittest.TestCase):
+    def test_every_schedule(self):
+        # a Complete still under way when the record is gone already (a
+        # sibling stood): whatever the order, no 200 for a broken object
+        def callers(store, sched):
+            store.record = False
+            return [lambda: complete(ModelBackend(store, sched)),
+                    lambda: abort.abort(ModelBackend(store, sched),
+                                        UPLOAD_ID, sweep=True)]
+        runs = 0
+        for store, (done, _) in schedules(callers):
+            runs += 1
+            if done == OK:
+                self.assertEqual(PARTS, store.manifest)
+                self.assertLessEqual(PARTS, store.attempts)
+            else:
+                self.assertIsNone(store.manifest)
+        self.assertGreater(runs, 100)

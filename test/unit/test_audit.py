@@ -3,6 +3,7 @@
 import io
 import json
 import unittest
+from urllib.parse import quote
 from datetime import datetime, timezone
 
 from swift3_multipart import audit
@@ -23,6 +24,7 @@ NOW = epoch(2026, 11, 30, 12)
 ACCOUNT = '/v1/AUTH_test'
 BUCKET = ACCOUNT + '/bucket'
 SEGMENTS = BUCKET + '+segments'
+INDEX = ACCOUNT + '/\x00s3mpu\x00bucket'
 MANIFEST = [{'name': '/bucket+segments/done/%s/%d' % (uid(3), n),
              'bytes': size, 'hash': 'x'} for n, size in ((1, 10), (2, 20))]
 SEGMENT_ROWS = [
@@ -59,6 +61,8 @@ class AuditTestCase(unittest.TestCase):
                             MANIFEST)
         self.swift.register('GET', BUCKET + '/lost?multipart-manifest=get',
                             404)
+        # no upload of our layout
+        self.swift.register('GET', INDEX + '?format=json&marker=', 404)
 
     def tearDown(self):
         self.assertEqual([], self.swift.unexpected)
@@ -170,6 +174,8 @@ class TestAudit(AuditTestCase):
         self.swift.register('HEAD', gone, 404)
         register_listing(self.swift, gone + '+segments', [
             row('x/%s/1' % uid(5), 50)])
+        self.swift.register('GET', ACCOUNT + '/\x00s3mpu\x00gone'
+                            '?format=json&marker=', 404)
         report = audit.Auditor(self.ic, 'AUTH_test', NOW).audit_bucket('gone')
         self.assertEqual((False, 1, 50), (report['bucket_exists'],
                                           report['orphan_parts'],
@@ -191,6 +197,8 @@ class TestCommand(AuditTestCase):
             {'name': 'empty'}])
         self.swift.register('HEAD', ACCOUNT + '/empty', 204)
         register_listing(self.swift, ACCOUNT + '/empty+segments', [])
+        self.swift.register('GET', ACCOUNT + '/\x00s3mpu\x00empty'
+                            '?format=json&marker=', 404)
         out = io.StringIO()
         self.assertEqual(0, audit.main(
             ['AUTH_test', '--json', '--now', str(NOW)], swift=self.ic,
@@ -227,3 +235,71 @@ class TestCommand(AuditTestCase):
             'deleted_orphan_bytes': 30}}
         self.assertIn('aborted 1 expired uploads; deleted 2 orphan parts '
                       '(30 bytes)', audit.table(result))
+
+
+class TestAuditOurLayout(unittest.TestCase):
+    """Uploads of our layout: the index's records are the uploads; the
+    attempts of an upload with no record are orphans, freed by the
+    protocol of Abort."""
+
+    def setUp(self):
+        from swift3_multipart import layout
+        self.layout = layout
+        self.swift = FakeSwift()
+        self.ic = internal_client(self.swift)
+        self.live = layout.new_upload_id()
+        self.lost = layout.new_upload_id()
+        self.swift.register('HEAD', BUCKET, 204, {})
+        self.attempt = lambda uid_, n: '%s%05d/%021d' % (
+            layout.parts_prefix('k', uid_), n, n)
+        register_listing(self.swift, SEGMENTS, [
+            row(self.attempt(self.live, 1), 5),
+            row(self.attempt(self.lost, 1), 40),
+            row(self.attempt(self.lost, 2), 2)])
+        index = ACCOUNT + '/' + layout.index_container('bucket')
+        record = layout.record_name('k', self.live)
+        self.swift.register('GET', index + '?format=json&marker=', 200, {},
+                            [{'name': record}])
+        self.swift.register('GET', index + '?format=json&marker=' +
+                            quote(record), 200, {}, [])
+        register_listing(self.swift, BUCKET, [])
+        self.swift.register('HEAD', BUCKET + '/k', 404)
+        self.swift.register('GET', BUCKET + '/k?multipart-manifest=get', 404)
+
+    def tearDown(self):
+        self.assertEqual([], self.swift.unexpected)
+
+    def test_report(self):
+        report = audit.Auditor(self.ic, 'AUTH_test', NOW).audit_bucket(
+            'bucket')
+        self.assertEqual([('k', self.live, 1, 5)], [
+            (u['key'], u['upload_id'], u['parts'], u['bytes'])
+            for u in report['upload_list']])
+        self.assertEqual((2, 42), (report['orphan_parts'],
+                                   report['orphan_bytes']))
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE')])
+
+    def test_delete_orphans(self):
+        layout = self.layout
+        index = ACCOUNT + '/' + layout.index_container('bucket')
+        self.swift.register('HEAD', index + '/' + layout.record_name(
+            'k', self.lost), 404)
+        abort_record = SEGMENTS + '/' + layout.abort_record_name(
+            'k', self.lost)
+        self.swift.register_stored(abort_record)
+        prefix = layout.parts_prefix('k', self.lost)
+        register_listing(self.swift, SEGMENTS, [
+            row(self.attempt(self.lost, 1), 40),
+            row(self.attempt(self.lost, 2), 2)], prefix=prefix)
+        for n in (1, 2):
+            self.swift.register('DELETE', SEGMENTS + '/' + self.attempt(
+                self.lost, n), 204)
+        report = audit.Auditor(self.ic, 'AUTH_test', NOW,
+                               delete_orphans=True).audit_bucket('bucket')
+        self.assertEqual((2, 42), (report['deleted_orphan_parts'],
+                                   report['deleted_orphan_bytes']))
+        self.assertEqual([('PUT', abort_record)] + [
+            ('DELETE', SEGMENTS + '/' + self.attempt(self.lost, n))
+            for n in (1, 2)] + [('DELETE', abort_record)],
+            [c for c in self.swift.calls if c[0] in ('PUT', 'DELETE')])

@@ -108,9 +108,9 @@ class TestOurComplete(OurLayoutTestCase):
         resp = self.complete(((2, ETAGS[2]), (3, '3' * 32)))
         self.assertS3Error(resp, 400, 'EntityTooSmall')
 
-    def test_an_abort_decided_first(self):
+    def test_an_abort_began_first(self):
         self.swift._stored[ABORT_RECORD] = {
-            layout.ABORT_STATE_SYSMETA: 'deletes'}
+            'X-Timestamp': '1764720000.00000_0000000000000001'}
         self.register_key()
         self.swift.register('DELETE', OBJ, 204)
         resp = self.complete()
@@ -122,26 +122,18 @@ class TestOurComplete(OurLayoutTestCase):
                          self.swift.headers[index]['X-Timestamp'])
         self.assertNotIn(RECORD, self.deleted())
         self.assertIn(attempt_path(1, 2), self.deleted())
+        # Complete writes nothing to the abort record
+        self.assertNotIn(('PUT', ABORT_RECORD), self.swift.calls)
 
-    def test_an_abort_under_way_is_decided_for_it(self):
+    def test_an_abort_that_finished_left_its_tombstone(self):
         self.swift._stored[ABORT_RECORD] = {
-            layout.ABORT_STATE_SYSMETA: 'aborting'}
+            'X-Backend-Timestamp': '1764720000.00000_0000000000000002'}
         self.register_key()
         self.swift.register('DELETE', OBJ, 204)
         resp = self.complete()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
-        index = self.swift.calls.index(('PUT', ABORT_RECORD))
-        self.assertEqual('deletes', self.swift.headers[index][
-            layout.ABORT_STATE_SYSMETA])
-        self.assertEqual('1764720000.00000_0000000000000002',
-                         self.swift.headers[index]['X-Timestamp'])
-
-    def test_an_abort_that_found_the_manifest(self):
-        self.swift._stored[ABORT_RECORD] = {
-            layout.ABORT_STATE_SYSMETA: 'keeps'}
-        self.register_key()
-        self.assertEqual(200, self.complete().status_int)
-        self.assertNotIn(OBJ, self.deleted())
+        self.assertIn(('DELETE', OBJ), self.swift.calls)
+        self.assertEqual('true', self.newest('HEAD', ABORT_RECORD))
 
     def test_retry_after_success(self):
         self.swift.register('HEAD', RECORD, 404)
