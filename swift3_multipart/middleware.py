@@ -36,6 +36,12 @@ Options we add or give another default (all in ``[filter:s3api]``):
     layout, whose part attempts are never overwritten and whose uploads are
     indexed (no fence, no settle time). Uploads of either layout are served
     whatever this says.
+``list_stock_uploads``
+    Default true: ListMultipartUploads also lists the uploads of the stock
+    layout, from the markers in ``<bucket>+segments``, a listing that reads
+    every segment of the bucket's completed objects on its way. Once no
+    upload of the stock layout is left (``swift3-multipart-audit`` counts
+    them), false lists the index of our layout alone: one page per page.
 ``abort_incomplete_days_default``
     Default 0 (none): days after which an upload that no enabled lifecycle
     rule of its bucket covers is aborted (see
@@ -60,6 +66,7 @@ DEFAULT_COMPLETE_FENCE_SETTLE = 0.1
 DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
 DEFAULT_UPLOAD_LAYOUT = layout.STOCK
+DEFAULT_LIST_STOCK_UPLOADS = True
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -90,6 +97,8 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
             raise ValueError(
                 '[filter:s3api] upload_layout = %s: must be one of %s' % (
                     self.conf.upload_layout, ', '.join(layout.LAYOUTS)))
+        self.conf.list_stock_uploads = config_true_value(wsgi_conf.get(
+            'list_stock_uploads', DEFAULT_LIST_STOCK_UPLOADS))
         self.conf.slo_below = None if slo is None else slo.app
         self.conf.slo_max_manifest_size = None if slo is None else \
             slo.max_manifest_size

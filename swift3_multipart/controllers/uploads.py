@@ -251,9 +251,12 @@ class UploadsController(Controller):
                 'checksum': mpu.declared_from_content_type(content_type)})
             return True
 
-        # first: its listing checks the caller may read the bucket
-        self._stock_uploads(req, prefix, key_marker, max_uploads, entries,
-                            consider)
+        if self.conf.list_stock_uploads:
+            # first: its listing checks the caller may read the bucket
+            self._stock_uploads(req, prefix, key_marker, max_uploads,
+                                entries, consider)
+        else:
+            self._may_list(req)
         self._our_uploads(req, prefix, key_marker, upload_id_marker,
                           max_uploads, consider)
         # by key, then by initiation time
@@ -289,6 +292,16 @@ class UploadsController(Controller):
                 consider(key, upload_id, S3Timestamp.from_isoformat(
                     row['last_modified']).s3xmlformat,
                     row.get('content_type'))
+
+    def _may_list(self, req):
+        """The check that the stock layout's listing makes: READ under
+        s3_acl, else a HEAD of the segments container as the caller."""
+        if records.acl_check(req, self.app, write=False):
+            return
+        try:
+            records.auth_check(req, self.app, write=False)
+        except NoSuchBucket:
+            pass    # no upload was ever begun there: nothing to hide
 
     def _our_uploads(self, req, prefix, key_marker, upload_id_marker,
                      max_uploads, consider):

@@ -365,6 +365,35 @@ class TestListUploads(OurLayoutTestCase):
         elem, uploads = self.uploads('&key-marker=obj')
         self.assertEqual([('z/1', OUR_ID)], uploads)
 
+    def test_without_the_stock_layout(self):
+        # list_stock_uploads = false: the index alone, no listing of the
+        # segments container (only its HEAD, for the permission)
+        self.app = filter_factory({}, **dict(
+            self.conf, list_stock_uploads='false'))(FakeAuth(self.swift))
+        self.swift.register('HEAD', SEGMENTS, 204)
+        elem, uploads = self.uploads('&max-uploads=2')
+        self.assertEqual([('obj', OUR_ID), ('obj', self.LATER)], uploads)
+        self.assertEqual([], [c for c in self.swift.calls if c[0] == 'GET'
+                              and c[1].startswith(SEGMENTS)])
+        listings = [c for c in self.swift.calls if c[0] == 'GET'
+                    and c[1].startswith(INDEX)]
+        self.assertEqual(1, len(listings))
+        self.assertIn('limit=3', listings[0][1])
+
+    def test_without_the_stock_layout_nor_uploads(self):
+        self.app = filter_factory({}, **dict(
+            self.conf, list_stock_uploads='false'))(FakeAuth(self.swift))
+        self.swift.register('HEAD', SEGMENTS, 404)
+        self.swift.register_container(INDEX, [])
+        self.assertEqual([], self.uploads()[1])
+
+    def test_without_the_stock_layout_may_not_read(self):
+        self.app = filter_factory({}, **dict(
+            self.conf, list_stock_uploads='false'))(FakeAuth(self.swift))
+        self.swift.register('HEAD', SEGMENTS, 403)
+        resp = self.call('GET', '/bucket?uploads')
+        self.assertS3Error(resp, 403, 'AccessDenied')
+
     def test_prefix_and_delimiter(self):
         elem, uploads = self.uploads('&prefix=z/')
         self.assertEqual([('z/1', OUR_ID)], uploads)
