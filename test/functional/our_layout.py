@@ -112,6 +112,16 @@ class OurUploads(BucketTestCase):
         # nothing is left (the abort record's tombstone is not listed)
         self.assertEqual([], self.segments())
 
+    def test_list_uploads_needs_read(self):
+        upload_id = self.create('listed')
+        self.assertEqual([upload_id], [
+            u['UploadId'] for u in self.s3.list_multipart_uploads(
+                Bucket=self.bucket)['Uploads']])
+        # a user of the account with no grant on the bucket
+        self.assertS3Error('AccessDenied', 403,
+                           client('test:tester2').list_multipart_uploads,
+                           Bucket=self.bucket)
+
     def test_stock_proxy_beside_ours(self):
         """A rolling upgrade: a stock proxy over the same data refuses to
         touch our uploads, reads and deletes what they complete into."""
