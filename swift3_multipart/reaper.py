@@ -9,12 +9,15 @@ It reads the queue CreateMultipartUpload writes in the hidden account
 ``.s3api_mpu_expiring`` (see :mod:`swift3_multipart.tasks`): it lists the
 task containers up to now, never the users' accounts. For each task due:
 
-* the upload's marker is gone (completed or aborted): drop the task;
+* the upload's marker is gone (completed or aborted): drop the task (for
+  an upload of our layout, whose record is gone, first sweep what no
+  manifest of it names: :func:`swift3_multipart.storage.sweep_upload`);
 * else evaluate the bucket's lifecycle rules as they are now, with the
   operator's default and ceiling recorded in the task: no rule applies any
   more (the rule was deleted or disabled): drop the task; the rule now
   gives a later date: move the task there; else abort the upload as
-  AbortMultipartUpload does (parts, then marker) and drop the task.
+  AbortMultipartUpload does (stock layout: parts, then marker; ours: by
+  the protocol of :mod:`swift3_multipart.abort`) and drop the task.
 
 A task is dropped only after its upload is dealt with, and aborting twice
 is harmless: a pass interrupted anywhere is finished by the next one, and
