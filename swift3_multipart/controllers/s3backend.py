@@ -44,9 +44,12 @@ class S3Backend(abort.Backend):
         resp = attempts.head_newest(self.req, self.app,
                                     segments_container(self.req),
                                     self._abort_record)
+        if is_success(resp.status_int):
+            return True
         # a 404 of a deleted record tells when it was deleted
-        return is_success(resp.status_int) or \
-            attempts.key_timestamp(resp) is not None
+        when = attempts.key_timestamp(resp)
+        return when is not None and when >= abort.record_timestamp(
+            self.upload_id)
 
     def write_abort_record(self, timestamp):
         # 201, or 202 if an object server held it already (refused)

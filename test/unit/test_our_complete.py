@@ -135,6 +135,14 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertIn(('DELETE', OBJ), self.swift.calls)
         self.assertEqual('true', self.newest('HEAD', ABORT_RECORD))
 
+    def test_an_older_tombstone_is_no_trace(self):
+        # whatever a 404 says from before the upload began is not an Abort
+        self.swift._stored[ABORT_RECORD] = {
+            'X-Backend-Timestamp': '1764719999.00000'}
+        self.register_key()
+        self.assertEqual(200, self.complete().status_int)
+        self.assertNotIn(('DELETE', OBJ), self.swift.calls)
+
     def test_retry_after_success(self):
         self.swift.register('HEAD', RECORD, 404)
         self.swift.register('HEAD', OBJ, 200, OURS)
