@@ -5,13 +5,15 @@ race with it.
 Swift has no compare-and-swap, so Abort and Complete settle their race as a
 pair of flags, each written before the other's is read (X-Newest):
 
-* Complete writes its manifest, then reads the abort record. If there is
-  any trace of an Abort (the record, or the tombstone it leaves), the
-  Complete backs off: it deletes its own manifest and the attempts, and
-  answers NoSuchUpload.
+* Complete writes its manifest, then reads the abort record. If it is
+  there, the Complete backs off: it takes its own manifest down again (if
+  its PUT was the one an object server took), frees the attempts no
+  manifest of the upload names, and answers NoSuchUpload.
 * Abort writes the abort record, then reads the key. It deletes every
-  attempt except those a manifest of this upload names, then deletes the
-  abort record (which leaves its tombstone).
+  attempt except those a manifest of this upload names. The abort record
+  stays: a live object is what a read with X-Newest finds for sure (the
+  404 of a tombstone tells its timestamp only if the first replica to
+  answer holds it).
 
 Whichever of the two reads second sees the other's flag: a Complete that
 stands (read no trace) wrote its manifest before the Abort read the key, so
@@ -23,10 +25,6 @@ breaks it. The Abort answers 204 in both cases; S3 allows it ("Abort" and
 "Complete" both succeed when they race:
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
 
-The tombstone is a trace for as long as the object servers keep it
-(``reclaim_age``, a week by default): a backstop for a Complete that stalls
-that long between its manifest and its read, not the argument.
-
 The backend (:class:`Backend`) is how one caller reaches Swift.
 """
 
@@ -34,17 +32,15 @@ from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import layout
 
-# the abort record's timestamps: offsets above the upload's initiation
+# the abort record's timestamp: an offset above the upload's initiation
 WRITTEN_OFFSET = 1
-DELETED_OFFSET = 2
 
 
-def record_timestamp(upload_id, deleted=False):
-    """The X-Timestamp the abort record is written (or deleted) at: one
-    per upload, so that every Abort of it writes the same."""
+def record_timestamp(upload_id):
+    """The X-Timestamp the abort record is written at: one per upload, so
+    that every Abort of it writes the same."""
     initiated = layout.initiated_of(upload_id)
-    return Timestamp(initiated.timestamp, offset=DELETED_OFFSET if deleted
-                     else WRITTEN_OFFSET)
+    return Timestamp(initiated.timestamp, offset=WRITTEN_OFFSET)
 
 
 class Backend(object):
@@ -58,15 +54,10 @@ class Backend(object):
         raise NotImplementedError
 
     def aborted(self):
-        """True if the abort record, or its tombstone, is there
-        (X-Newest)."""
+        """True if the abort record is there (X-Newest)."""
         raise NotImplementedError
 
     def write_abort_record(self, timestamp):
-        raise NotImplementedError
-
-    def delete_abort_record(self, timestamp):
-        """DELETE the abort record (it may be gone already)."""
         raise NotImplementedError
 
     def manifest_segments(self):
@@ -102,21 +93,24 @@ def abort(backend, upload_id, sweep=False):
     UploadParts racing the first one left (the listing may have lacked
     them), as AWS says one may have to abort more than once.
 
-    :param sweep: also for an upload that completed (or never was): free
+    :param sweep: free what an upload that completed (or never was) left:
         the attempts no manifest of it names (those a listing lagging
         behind its Complete missed, or an UploadPart after it wrote), as
-        the reaper and the audit tool do. The abort record goes first
-        here too, so that a Complete still under way backs off.
+        the reaper and the audit tool do. The abort record goes first here
+        too, so that a Complete still under way backs off. An upload in
+        progress is left alone.
     :returns: an :class:`Outcome`.
     """
-    if backend.record_exists():
+    if sweep:
+        if backend.record_exists():
+            return Outcome(False, 0)
+        backend.write_abort_record(record_timestamp(upload_id))
+        first = False
+    elif backend.record_exists():
         backend.write_abort_record(record_timestamp(upload_id))
         backend.delete_record()
         first = True
     elif backend.aborted():
-        first = False
-    elif sweep:
-        backend.write_abort_record(record_timestamp(upload_id))
         first = False
     else:
         # never created, or completed without any Abort
@@ -125,7 +119,6 @@ def abort(backend, upload_id, sweep=False):
     keep = backend.manifest_segments() or set()
     deleted = backend.delete(
         [name for name in backend.attempts() if name not in keep])
-    backend.delete_abort_record(record_timestamp(upload_id, deleted=True))
     # the Abort that found the record aborted; a repeat counts if it found
     # leftovers
     return Outcome(first or deleted > 0, deleted)

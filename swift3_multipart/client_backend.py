@@ -3,10 +3,9 @@ tool: an upload of our layout reached through Swift's ``InternalClient``
 (no user, no S3 signature), so that they abort as AbortMultipartUpload
 does, by the same protocol.
 
-Reads that the protocol relies on ask every replica (X-Newest). A bucket
-that has had versioning is asked for the versions of the key too; if that
-listing fails, the backend raises rather than guess, and the caller tries
-again later.
+Reads that the protocol relies on ask every replica (X-Newest). Old
+versions of a key are out of an InternalClient's sight, so a sweep leaves
+a bucket that has had versioning alone (see :meth:`ever_versioned`).
 """
 
 import json
@@ -43,7 +42,7 @@ class ClientBackend(abort.Backend):
         resp = self.swift.make_request(
             method, self.swift.make_path(self.account, container, obj),
             dict(headers or {}), ok, body_file=body, params=params)
-        if method != 'GET':
+        if method != 'GET' or not is_success(resp.status_int):
             drain_and_close(resp)
         return resp
 
@@ -71,7 +70,7 @@ class ClientBackend(abort.Backend):
                              headers=NEWEST)
         if is_success(resp.status_int):
             return True
-        # a tombstone: its 404 tells when it was deleted
+        # a deleted record (of an earlier build): its 404 may tell when
         when = resp.headers.get('X-Backend-Timestamp')
         return bool(when) and Timestamp(when) >= abort.record_timestamp(
             self.upload_id)
@@ -82,49 +81,33 @@ class ClientBackend(abort.Backend):
             'X-Timestamp': timestamp.internal, 'Content-Length': '0',
             'Content-Type': 'application/octet-stream'}, ok=(2,), body=None)
 
-    def delete_abort_record(self, timestamp):
-        self._request('DELETE', self.container, self._abort_record,
-                      headers={'X-Timestamp': timestamp.internal},
-                      ok=OK_OR_GONE + (409,))
-
     # --- the key -----------------------------------------------------------
 
-    def _manifest_of(self, params):
-        resp = self._request('HEAD', self.bucket, self.key, headers=NEWEST,
-                             params=params)
+    def ever_versioned(self):
+        """True if the bucket has (or had) versioning. Old versions are out
+        of an InternalClient's sight (its pipeline has no
+        object_versioning), so a sweep leaves such a bucket alone."""
+        resp = self._request('HEAD', self.bucket)
+        return bool(resp.headers.get(VERSIONS_SYSMETA))
+
+    def manifest_segments(self):
+        """What the key's current object names, if it is this upload's
+        manifest. One we cannot read (the symlink a versioned bucket keeps
+        at the key) keeps every attempt."""
+        resp = self._request('HEAD', self.bucket, self.key, headers=NEWEST)
         if not is_success(resp.status_int) or resp.headers.get(
                 layout.OUR_UPLOAD_ID_SYSMETA) != self.upload_id:
             return None
         resp = self._request('GET', self.bucket, self.key, headers=NEWEST,
-                             params=dict(params or {},
-                                         **{'multipart-manifest': 'get'}))
-        if not is_success(resp.status_int):
-            return None
-        prefix = '/%s/' % self.container
-        return {entry['name'][len(prefix):] for entry in json.loads(resp.body)
-                if entry.get('name', '').startswith(prefix)}
-
-    def _versions(self):
-        """Version ids of the key written since the upload began, if the
-        bucket has had versioning."""
-        resp = self._request('HEAD', self.bucket)
-        if not resp.headers.get(VERSIONS_SYSMETA):
-            return []
-        resp = self._request('GET', self.bucket, ok=(2,), params={
-            'versions': '', 'format': 'json', 'prefix': self.key})
-        since = layout.initiated_of(self.upload_id).isoformat
-        return [row['version_id'] for row in json.loads(resp.body)
-                if row.get('name') == self.key
-                and row.get('version_id') not in (None, 'null')
-                and row.get('last_modified', '') >= since]
-
-    def manifest_segments(self):
-        found = None
-        for params in [None] + [{'version-id': v} for v in self._versions()]:
-            names = self._manifest_of(params)
-            if names is not None:
-                found = (found or set()) | names
-        return found
+                             params={'multipart-manifest': 'get'})
+        try:
+            entries = json.loads(resp.body) if is_success(
+                resp.status_int) else None
+            prefix = '/%s/' % self.container
+            return {entry['name'][len(prefix):] for entry in entries
+                    if entry.get('name', '').startswith(prefix)}
+        except (ValueError, TypeError, AttributeError):
+            return set(self.attempts())
 
     # --- the attempts ------------------------------------------------------
 

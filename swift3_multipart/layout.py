@@ -24,9 +24,8 @@ makes::
         attempt is the proxy's time plus 6 random digits, so the newest
         attempt of a part lists last
     <bucket>+segments/<key>/<upload id>/00000/0
-        the abort record, written by Abort before it reads the key, deleted
-        (its tombstone stays) once the attempts are (see
-        :mod:`swift3_multipart.abort`)
+        the abort record, written by Abort before it reads the key, and
+        kept (see :mod:`swift3_multipart.abort`)
     <bucket>/<key>
         SLO manifest once completed, readable and deletable by stock s3api
         and the Swift API
@@ -241,6 +240,13 @@ def abort_record_name(key, upload_id):
                          ABORT_RECORD_PART)
 
 
+def is_abort_record(name):
+    """True if ``name`` (of a segments container) is an abort record."""
+    parts = name.rsplit('/', 3)
+    return len(parts) == 4 and is_ours(parts[1]) and \
+        name == abort_record_name(parts[0], parts[1])
+
+
 def attempt_of(name, prefix):
     """
     :param name: a name from a listing of ``prefix`` (our layout).
@@ -258,13 +264,12 @@ def attempt_of(name, prefix):
 def split_segment_name(name):
     """
     :param name: any name of a segments container.
-    :returns: (key, upload id) of an attempt or an abort record of our
-        layout, or None.
+    :returns: (key, upload id) of a part attempt of our layout, or None
+        (also for the abort record, which stays).
     """
     parts = name.rsplit('/', 3)
     if len(parts) != 4 or not parts[0] or not is_ours(parts[1]) or \
-            not _ATTEMPT.match('/'.join(parts[2:])) and \
-            name != abort_record_name(parts[0], parts[1]):
+            not _ATTEMPT.match('/'.join(parts[2:])):
         return None
     return parts[0], parts[1]
 

@@ -128,11 +128,14 @@ def sweep_upload(swift, account, bucket, key, upload_id):
     Free what an upload of our layout left that no manifest of it names,
     whether it is aborted, completed or gone (see
     :func:`swift3_multipart.abort.abort`, ``sweep``). An upload still in
-    progress is aborted.
+    progress, and a bucket that has had versioning, are left alone.
 
     :returns: (attempts deleted, their bytes).
     """
     backend = ClientBackend(swift, account, bucket, key, upload_id)
+    if backend.ever_versioned():
+        # an old version may be its manifest: out of our sight
+        return 0, 0
     outcome = abort.abort(backend, upload_id, sweep=True)
     return outcome.deleted, backend.freed_bytes
 

@@ -20,6 +20,7 @@ from swift.common.middleware.s3api.s3response import ErrorResponse, \
     EntityTooSmall, InvalidPart, InvalidRequest, NoSuchKey, \
     PreconditionFailed, ServiceUnavailable, AccessDenied, BadDigest, \
     OperationAborted, InvalidPartOrder
+from swift.common.http import HTTP_ACCEPTED
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
@@ -87,6 +88,8 @@ class Completion(object):
         self.checksum = None
         # of the new object, where the bucket is versioned
         self.version_id = None
+        # False if every object server refused the manifest (202)
+        self.manifest_taken = True
 
     def fence(self):
         """
@@ -376,6 +379,7 @@ class Completion(object):
         finally:
             del self.req.environ['swift.content_type_overridden']
         self.version_id = put_resp.headers.get('x-amz-version-id')
+        self.manifest_taken = put_resp.status_int != HTTP_ACCEPTED
         return True
 
     def _put_via_slo(self):
@@ -417,6 +421,8 @@ class Completion(object):
             self.logger.error('unexpected SLO response %r', body[:200])
             raise ServiceUnavailable()
         if status.startswith('2'):
+            # 202: every object server held the manifest's timestamp
+            self.manifest_taken = not status.startswith('202')
             return
         if status.startswith('412'):
             raise PreconditionFailed()

@@ -11,9 +11,9 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    key already holds this upload's manifest, that is the answer.
 2. The newest attempt of each listed part must have the listed ETag.
 3. PUT the manifest, HEAD the key again: did it land?
-4. Read the abort record: if an Abort has begun, the Complete deletes its
-   own manifest again and the attempts (NoSuchUpload); an Abort that read
-   the manifest kept its parts for it.
+4. Read the abort record: if an Abort has begun, the Complete takes its
+   own manifest down again, frees what no manifest names and answers
+   NoSuchUpload.
 5. DELETE the record, then the attempts that no manifest of the upload
    names, and the segments of the object this one replaced.
 
@@ -78,7 +78,10 @@ class OurCompletion(Completion):
 
     def _finish(self):
         key = attempts.head_key(self.req, self.app)
-        self.landed = holds_upload(key, self.upload_id) and \
+        # ours is there, and it was ours that was taken (an object server
+        # refuses a PUT at the timestamp of what it holds: 202)
+        self.landed = self.manifest_taken and \
+            holds_upload(key, self.upload_id) and \
             key.headers.get(S3_ETAG_SYSMETA) == self.s3_etag
         if not abort.may_complete(self.backend):
             self._back_off()
@@ -95,8 +98,13 @@ class OurCompletion(Completion):
             self.superseded = []
 
     def _back_off(self):
-        """An Abort won: take our manifest down again (not a newer
-        write), and free the parts."""
+        """
+        An Abort has begun: take our manifest down again (at a timestamp
+        that cannot remove a newer write), if our PUT was taken and the
+        key shows it, then free the parts no manifest of the upload names
+        (a Complete whose identical manifest was there first keeps its
+        parts).
+        """
         if self.landed:
             query = {'version-id': self.version_id} if self.version_id \
                 else None
@@ -108,7 +116,9 @@ class OurCompletion(Completion):
                             self.base, 2).internal})
             except NoSuchKey:
                 pass
-        self.backend.delete(self.backend.attempts())
+        keep = self.backend.manifest_segments() or set()
+        self.backend.delete([name for name in self.backend.attempts()
+                             if name not in keep])
         self.logger.increment('mpu.complete.aborted')
 
     def _free_parts(self):

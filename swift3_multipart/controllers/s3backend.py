@@ -9,7 +9,6 @@ requests.
 """
 
 from swift.common.http import is_success
-from swift.common.middleware.s3api.s3response import NoSuchKey
 from swift.common.swob import str_to_wsgi
 
 from swift3_multipart import abort, layout
@@ -46,7 +45,7 @@ class S3Backend(abort.Backend):
                                     self._abort_record)
         if is_success(resp.status_int):
             return True
-        # a 404 of a deleted record tells when it was deleted
+        # a 404 of a deleted record (of an earlier build) may tell when
         when = attempts.key_timestamp(resp)
         return when is not None and when >= abort.record_timestamp(
             self.upload_id)
@@ -59,15 +58,6 @@ class S3Backend(abort.Backend):
                 'Content-Type': 'application/octet-stream',
                 'Content-Length': '0',
                 'X-Timestamp': timestamp.internal})
-
-    def delete_abort_record(self, timestamp):
-        try:
-            self.req._get_response(
-                self.app, 'DELETE', segments_container(self.req),
-                self._abort_record,
-                headers={'X-Timestamp': timestamp.internal})
-        except NoSuchKey:
-            pass
 
     def manifest_segments(self):
         return attempts.manifest_segments(self.req, self.app,

@@ -109,8 +109,9 @@ class OurUploads(BucketTestCase):
                            b'z' * 100, key='x')
         self.assertS3Error('NoSuchUpload', 404, self.complete, upload_id,
                            [], key='x')
-        # nothing is left (the abort record's tombstone is not listed)
-        self.assertEqual([], self.segments())
+        # only the abort record is left
+        self.assertEqual([layout.abort_record_name('x', upload_id)],
+                         self.segments())
 
     def test_list_uploads_needs_read(self):
         upload_id = self.create('listed')

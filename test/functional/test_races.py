@@ -254,7 +254,7 @@ class Trial(object):
 
     def segments(self):
         """The upload's marker and parts in the segments container (not
-        the abort record of our layout: it stays until DeleteBucket)."""
+        the abort record of our layout: it stays)."""
         return self.case.segments_of('%s/%s' % (
             self.key, self.upload_id)) - {
                 layout.abort_record_name(self.key, self.upload_id)}

@@ -102,9 +102,6 @@ class ModelBackend(abort.Backend):
     def write_abort_record(self, timestamp):
         self._write(timestamp, True)
 
-    def delete_abort_record(self, timestamp):
-        self._write(timestamp, False)
-
     def manifest_segments(self):
         self.sched.step()
         return self.store.manifest
@@ -136,7 +133,8 @@ def complete(backend, may_complete=abort.may_complete):
     backend.put_manifest(PARTS)
     if not may_complete(backend):
         backend.delete_manifest()
-        backend.delete(backend.attempts())
+        keep = backend.manifest_segments() or set()
+        backend.delete([n for n in backend.attempts() if n not in keep])
         return NO_SUCH_UPLOAD
     backend.delete_record()
     keep = backend.manifest_segments() or set()
@@ -190,8 +188,8 @@ def check_complete_vs_abort(may_complete=abort.may_complete, first=False):
             seen.append('attempts left: %s' % sorted(store.attempts))
         if store.record:
             seen.append('record left')
-        if store.abort_record and store.abort_record[1]:
-            seen.append('abort record left live')
+        if store.manifest and not store.manifest <= store.attempts:
+            seen.append('a broken object is left')
         if seen:
             problems.append('%s/%s: %s' % (done, aborted, '; '.join(seen)))
             if first:
@@ -230,9 +228,9 @@ class TestAborts(unittest.TestCase):
         self.assertEqual(3, outcome.deleted)
         self.assertEqual(set(), store.attempts)
         self.assertFalse(store.record)
-        # a tombstone, above the record's timestamp
-        self.assertEqual((abort.record_timestamp(UPLOAD_ID, deleted=True),
-                          False), store.abort_record)
+        # the abort record stays, at its timestamp
+        self.assertEqual((abort.record_timestamp(UPLOAD_ID), True),
+                         store.abort_record)
 
     def test_completed_first(self):
         # Complete removed the record; there is no abort record
@@ -252,7 +250,7 @@ class TestAborts(unittest.TestCase):
             abort_record=(abort.record_timestamp(UPLOAD_ID), True))
         self.assertEqual(3, outcome.deleted)
         self.assertTrue(outcome.aborted)
-        self.assertFalse(store.abort_record[1])
+        self.assertTrue(store.abort_record[1])
 
     def test_repeat(self):
         store, first = self.run_one()
@@ -280,8 +278,17 @@ class TestAborts(unittest.TestCase):
             ModelBackend(store, sched), UPLOAD_ID, sweep=True)])[0]
         self.assertEqual(1, outcome.deleted)
         self.assertEqual({'a1', 'a2'}, store.attempts)
-        # the flag went first, and is a tombstone now
-        self.assertFalse(store.abort_record[1])
+        # the flag went first
+        self.assertTrue(store.abort_record[1])
+
+    def test_sweep_leaves_an_upload_in_progress(self):
+        store = Store()
+        sched = Scheduler([])
+        outcome = sched.run([lambda: abort.abort(
+            ModelBackend(store, sched), UPLOAD_ID, sweep=True)])[0]
+        self.assertEqual((False, 0), (outcome.aborted, outcome.deleted))
+        self.assertTrue(store.record)
+        self.assertIsNone(store.abort_record)
 
 
 class TestSweepVsComplete(unittest.TestCase):

@@ -110,3 +110,18 @@ class TestOurLayout(unittest.TestCase):
         self.assertEqual(('k', 'u'), layout.split_marker_name('k/u'))
         self.assertEqual(3, layout.part_number_of('k/u/3', 'k/u/'))
         self.assertIsNone(layout.part_number_of('k/u/x', 'k/u/'))
+
+
+class TestSegmentNames(unittest.TestCase):
+    def test_attempts_and_abort_records(self):
+        uid = layout.new_upload_id()
+        attempt = '%s%05d/%021d' % (layout.parts_prefix('a/b', uid), 7, 1)
+        record = layout.abort_record_name('a/b', uid)
+        self.assertEqual(('a/b', uid), layout.split_segment_name(attempt))
+        self.assertIsNone(layout.split_segment_name(record))
+        self.assertTrue(layout.is_abort_record(record))
+        self.assertFalse(layout.is_abort_record(attempt))
+        for other in ('a/b/%s/1' % uid, 'x/%s/00001/1' % uid, 'photos/1',
+                      'k/%s/00000/0' % ('x' * 33)):
+            self.assertIsNone(layout.split_segment_name(other), other)
+            self.assertFalse(layout.is_abort_record(other), other)

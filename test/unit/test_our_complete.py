@@ -111,7 +111,8 @@ class TestOurComplete(OurLayoutTestCase):
     def test_an_abort_began_first(self):
         self.swift._stored[ABORT_RECORD] = {
             'X-Timestamp': '1764720000.00000_0000000000000001'}
-        self.register_key()
+        # ours, then gone once we took it down
+        self.register_key((200, OURS), (404, {}))
         self.swift.register('DELETE', OBJ, 204)
         resp = self.complete()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
@@ -124,6 +125,22 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertIn(attempt_path(1, 2), self.deleted())
         # Complete writes nothing to the abort record
         self.assertNotIn(('PUT', ABORT_RECORD), self.swift.calls)
+
+    def test_an_identical_manifest_was_there_first(self):
+        # another Complete of these parts wrote it (our PUT was refused:
+        # 202), then an Abort began: its object and parts stay
+        self.swift._stored[ABORT_RECORD] = {
+            'X-Timestamp': '1764720000.00000_0000000000000001'}
+        self.register_key()
+        # (SLO's heartbeat document: every object server refused it)
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+            'Response Status': '202 Accepted', 'Errors': []})
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertNotIn(OBJ, self.deleted())
+        self.assertNotIn(attempt_path(1, 2), self.deleted())
+        self.assertNotIn(attempt_path(2, 3), self.deleted())
+        self.assertIn(attempt_path(3, 4), self.deleted())
 
     def test_an_abort_that_finished_left_its_tombstone(self):
         self.swift._stored[ABORT_RECORD] = {
