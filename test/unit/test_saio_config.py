@@ -328,6 +328,21 @@ class TestSaioWithoutServers(TempDirTestCase):
                       lines)
         self.assertIn('export SAIO_STATE_DIR=%s' % self.state_dir, lines)
 
+    def test_commit_delay_is_kept(self):
+        args = cli.make_parser().parse_args(['start', '--commit-delay', '0.3'])
+        self.assertEqual(0.3, args.commit_delay)
+        saio = Saio(self.state_dir, base_port=23000, commit_delay=0.3)
+        os.makedirs(self.state_dir, exist_ok=True)
+        saio._write_settings()      # what start() saves
+        again = Saio.load(self.state_dir)
+        self.assertEqual(0.3, again.config.commit_delay)
+        self.assertEqual(0.3, again.env()['commit_delay'])
+        self.assertIn('commit_delay = 0.3',
+                      again.config.backend_conf('object'))
+        # a start that says 0 runs Swift's own object server again
+        self.assertEqual(0, Saio.load(self.state_dir, commit_delay=0)
+                         .config.commit_delay)
+
     def test_cli_rejects_bad_option(self):
         with self.assertRaises(SystemExit):
             cli.make_parser().parse_args(
