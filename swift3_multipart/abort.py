@@ -28,6 +28,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
 The backend (:class:`Backend`) is how one caller reaches Swift.
 """
 
+from swift.common.http import is_success
 from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import layout
@@ -116,12 +117,34 @@ def abort(backend, upload_id, sweep=False):
         # never created, or completed without any Abort
         return Outcome(False, 0)
     # a racing Complete that stands wrote its manifest before this read
-    keep = backend.manifest_segments() or set()
-    deleted = backend.delete(
-        [name for name in backend.attempts() if name not in keep])
+    deleted = free_unnamed(backend)
     # the Abort that found the record aborted; a repeat counts if it found
     # leftovers
     return Outcome(first or deleted > 0, deleted)
+
+
+def free_unnamed(backend, more=()):
+    """
+    Delete the attempts no manifest of the upload names (read now), and
+    ``more`` names of the segments container.
+
+    :returns: how many were there.
+    """
+    keep = backend.manifest_segments() or set()
+    return backend.delete([name for name in backend.attempts()
+                           if name not in keep] + list(more))
+
+
+def shows_abort(resp, upload_id):
+    """
+    True if ``resp``, a HEAD of the abort record with X-Newest, finds it:
+    live, or the tombstone of one (an earlier build deleted it), whose 404
+    tells when.
+    """
+    if is_success(resp.status_int):
+        return True
+    when = resp.headers.get('X-Backend-Timestamp')
+    return bool(when) and Timestamp(when) >= record_timestamp(upload_id)
 
 
 def may_complete(backend):

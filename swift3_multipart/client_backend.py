@@ -5,21 +5,20 @@ does, by the same protocol.
 
 Reads that the protocol relies on ask every replica (X-Newest). Old
 versions of a key are out of an InternalClient's sight, so a sweep leaves
-a bucket that has had versioning alone (see :meth:`ever_versioned`).
+a bucket that has had versioning alone (see
+:func:`swift3_multipart.storage.sweep_upload`).
 """
 
 import json
 
 from swift.common.http import is_success, HTTP_NOT_FOUND
 from swift.common.utils import drain_and_close
-from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import abort, layout
 
 NEWEST = {'X-Newest': 'true'}
 RESERVED = {layout.RESERVED_NAMES_HEADER: 'true'}
 OK_OR_GONE = (2, HTTP_NOT_FOUND)
-VERSIONS_SYSMETA = 'x-container-sysmeta-versions-container'
 
 
 class ClientBackend(abort.Backend):
@@ -66,13 +65,8 @@ class ClientBackend(abort.Backend):
     # --- the abort record --------------------------------------------------
 
     def aborted(self):
-        resp = self._request('HEAD', self.container, self._abort_record,
-                             headers=NEWEST)
-        if is_success(resp.status_int):
-            return True
-        # a deleted record (of an earlier build): its 404 may tell when
-        when = resp.headers.get('X-Backend-Timestamp')
-        return bool(when) and Timestamp(when) >= abort.record_timestamp(
+        return abort.shows_abort(self._request(
+            'HEAD', self.container, self._abort_record, headers=NEWEST),
             self.upload_id)
 
     def write_abort_record(self, timestamp):
@@ -82,13 +76,6 @@ class ClientBackend(abort.Backend):
             'Content-Type': 'application/octet-stream'}, ok=(2,), body=None)
 
     # --- the key -----------------------------------------------------------
-
-    def ever_versioned(self):
-        """True if the bucket has (or had) versioning. Old versions are out
-        of an InternalClient's sight (its pipeline has no
-        object_versioning), so a sweep leaves such a bucket alone."""
-        resp = self._request('HEAD', self.bucket)
-        return bool(resp.headers.get(VERSIONS_SYSMETA))
 
     def manifest_segments(self):
         """What the key's current object names, if it is this upload's

@@ -23,10 +23,9 @@ from swift.common.utils import drain_and_close
 from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import abort, layout, lifecycle, mpu
-from swift3_multipart.client_backend import ClientBackend
+from swift3_multipart.client_backend import ClientBackend, OK_OR_GONE
 from swift3_multipart.controllers.common import UPLOAD_ID_SYSMETA
 
-OK_OR_GONE = (2, HTTP_NOT_FOUND)
 # where a versioned bucket keeps its old versions (object_versioning), and
 # where the older versioned_writes did
 VERSIONS_SYSMETA = 'x-container-sysmeta-versions-container'
@@ -132,10 +131,11 @@ def sweep_upload(swift, account, bucket, key, upload_id):
 
     :returns: (attempts deleted, their bytes).
     """
-    backend = ClientBackend(swift, account, bucket, key, upload_id)
-    if backend.ever_versioned():
-        # an old version may be its manifest: out of our sight
+    if versions_containers(head(swift, account, bucket) or {}):
+        # an old version may be its manifest: out of an InternalClient's
+        # sight (its pipeline has no object_versioning)
         return 0, 0
+    backend = ClientBackend(swift, account, bucket, key, upload_id)
     outcome = abort.abort(backend, upload_id, sweep=True)
     return outcome.deleted, backend.freed_bytes
 

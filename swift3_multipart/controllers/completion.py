@@ -116,17 +116,12 @@ class OurCompletion(Completion):
                             self.base, 2).internal})
             except NoSuchKey:
                 pass
-        keep = self.backend.manifest_segments() or set()
-        self.backend.delete([name for name in self.backend.attempts()
-                             if name not in keep])
+        abort.free_unnamed(self.backend)
         self.logger.increment('mpu.complete.aborted')
 
     def _free_parts(self):
         try:
-            keep = self.backend.manifest_segments() or set()
-            names = [name for name in self.backend.attempts()
-                     if name not in keep]
-            self.backend.delete(names + self.superseded)
+            abort.free_unnamed(self.backend, self.superseded)
         except ErrorResponse as err:
             self.logger.warning('upload %s: could not free parts: %s',
                                 self.upload_id, err.summary)

@@ -8,7 +8,6 @@ under s3_acl, through auth without it), the index by pre-authorized
 requests.
 """
 
-from swift.common.http import is_success
 from swift.common.swob import str_to_wsgi
 
 from swift3_multipart import abort, layout
@@ -40,15 +39,9 @@ class S3Backend(abort.Backend):
         records.delete_record(self.req, self.app, self.key, self.upload_id)
 
     def aborted(self):
-        resp = attempts.head_newest(self.req, self.app,
-                                    segments_container(self.req),
-                                    self._abort_record)
-        if is_success(resp.status_int):
-            return True
-        # a 404 of a deleted record (of an earlier build) may tell when
-        when = attempts.key_timestamp(resp)
-        return when is not None and when >= abort.record_timestamp(
-            self.upload_id)
+        return abort.shows_abort(attempts.head_newest(
+            self.req, self.app, segments_container(self.req),
+            self._abort_record), self.upload_id)
 
     def write_abort_record(self, timestamp):
         # 201, or 202 if an object server held it already (refused)
