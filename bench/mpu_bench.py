@@ -18,8 +18,13 @@ filters, repeated (``--reps``: 3 in quick, 5 in full mode) in rotating
 order, and shown as median (min-max). Phases (``--only``): ``upload``
 (UploadPart throughput and proxy CPU), ``rss`` (proxy peak RSS during a
 large upload), ``complete`` (Complete latency and backend requests,
-ListParts pages), ``lmu`` (ListMultipartUploads before and after completed
-objects).
+ListParts pages), ``lmu`` (ListMultipartUploads with more and more
+completed objects in the bucket).
+
+``stock`` measures uploads of s3api's layout, begun by stock s3api;
+``ours`` uploads of our layout, begun by ours (its default), with
+``list_stock_uploads = false`` (what a fleet runs once stock's uploads have
+drained; see README "Our layout").
 
 The exit status is 1 if a deterministic assertion fails (backend requests
 per Complete, rows read per ListParts page, answers of the S3 calls);
@@ -48,6 +53,7 @@ import benchlib
 from benchlib import GIB, MIB, summarize
 import benchreport as report
 
+from swift3_multipart import layout
 from swift3_multipart.saio import Saio, SaioError
 
 BASE_PORT = 18480
@@ -56,8 +62,12 @@ S3_PROXIES = ('stock', 'ours')
 BACKENDS = ('account', 'container', 'object')
 # a part of an upload that only Complete/ListParts/ListMultipartUploads read
 MAX_SMALL_PART = 64 * 1024
-# s3api option of the SAIO we start: parts this small are not EntityTooSmall
-BENCH_S3API_OPTIONS = {'min_segment_size': '1024'}
+# s3api options of the SAIO we start: parts this small are not
+# EntityTooSmall; ours lists the index of its own layout alone
+BENCH_S3API_OPTIONS = {'min_segment_size': '1024',
+                       'list_stock_uploads': 'false'}
+# container listings read reserved names only with this header
+RESERVED = {'X-Backend-Allow-Reserved-Names': 'true'}
 SETUP_THREADS = 8
 LISTPARTS_MARKERS = (0.0, 0.5, 0.9)
 
@@ -65,15 +75,15 @@ MODES = {
     'quick': dict(
         reps=3, part_sizes=(8 * MIB,), threads=(1,), upload_total=64 * MIB,
         rss_total=128 * MIB, rss_part=8 * MIB, rss_threads=4,
-        complete_parts=(10, 100, 1000), listparts_parts=2000,
-        lmu_uploads=20, lmu_completed=10, lmu_completed_parts=100),
+        complete_parts=(1, 3, 10, 100, 1000), listparts_parts=2000,
+        lmu_uploads=20, lmu_completed=(0, 10), lmu_completed_parts=100),
     # 5 repetitions: the medians should hold on a machine others use too
     'full': dict(
         reps=5, part_sizes=(8 * MIB, 64 * MIB), threads=(1, 4),
         upload_total=512 * MIB,
         rss_total=2 * GIB, rss_part=64 * MIB, rss_threads=4,
-        complete_parts=(10, 100, 1000, 10000), listparts_parts=10000,
-        lmu_uploads=20, lmu_completed=50, lmu_completed_parts=100),
+        complete_parts=(1, 3, 10, 100, 1000, 10000), listparts_parts=10000,
+        lmu_uploads=20, lmu_completed=(0, 50, 200), lmu_completed_parts=100),
 }
 PHASES = ('upload', 'rss', 'complete', 'lmu')
 
@@ -116,12 +126,25 @@ class Upload(object):
 
     @property
     def segments(self):
-        return self.bucket + '+segments'
+        return layout.segments_container(self.bucket)
 
     @property
     def marker(self):
-        # s3api's layout: <key>/<upload id> marker, <key>/<upload id>/<n>
-        return '%s/%s' % (self.key, self.upload_id)
+        """(container, object) of what tells the upload is in progress:
+        s3api's marker ``<key>/<upload id>`` in the segments container, or
+        our upload record in the bucket's index."""
+        if layout.is_ours(self.upload_id):
+            return (layout.index_container(self.bucket),
+                    layout.record_name(self.key, self.upload_id))
+        return self.segments, layout.marker_name(self.key, self.upload_id)
+
+    def part_name(self, number):
+        """Where the part is written: s3api's ``<key>/<upload id>/<n>``, or
+        one attempt of our layout."""
+        if layout.is_ours(self.upload_id):
+            return layout.attempt_name(self.key, self.upload_id, number,
+                                       layout.new_attempt())
+        return layout.part_name(self.key, self.upload_id, number)
 
     def complete_body(self):
         return {'Parts': [{'ETag': '"%s"' % etag, 'PartNumber': number}
@@ -247,25 +270,30 @@ class Bench(object):
         self.client('ours').create_bucket(Bucket=bucket)
         return bucket
 
-    def make_upload(self, bucket, key, parts):
-        """An upload created by stock s3api with ``parts`` small parts
-        written by raw Swift PUTs, in s3api's layout (setup, untimed)."""
-        upload_id = self.client('stock').create_multipart_upload(
+    def make_upload(self, bucket, key, parts, proxy='stock'):
+        """An upload begun by ``proxy`` (stock: of s3api's layout; ours: of
+        our layout) with ``parts`` small parts written by raw Swift PUTs
+        where its UploadParts would write them (setup, untimed)."""
+        upload_id = self.client(proxy).create_multipart_upload(
             Bucket=bucket, Key=key)['UploadId']
+        if layout.is_ours(upload_id) != (proxy == 'ours'):
+            raise BenchError('%s began upload %s of the other layout' % (
+                proxy, upload_id))
+        upload = Upload(bucket, key, upload_id, [])
         size = self.small_part
 
         def put(number):
             body = self.body(number, size)
             self.raw('PUT', self.swift_path(
-                bucket + '+segments', '%s/%s/%d' % (key, upload_id, number)),
-                body=body)
+                upload.segments, upload.part_name(number)), body=body)
             return hashlib.md5(body).hexdigest()
         etags = parallel(put, range(1, parts + 1), SETUP_THREADS)
         return Upload(bucket, key, upload_id, etags)
 
     def save_marker(self, upload):
+        container, obj = upload.marker
         meta = self.internal_client.get_object_metadata(
-            self.account, upload.segments, upload.marker)
+            self.account, container, obj, headers=RESERVED)
         upload.marker_headers = {
             key: value for key, value in meta.items()
             if key.startswith(('x-object-sysmeta-', 'x-object-meta-')) or
@@ -273,18 +301,21 @@ class Bench(object):
 
     def reopen(self, upload):
         """Make a completed upload in progress again: remove the manifest
-        (not the segments) and PUT the marker back as it was."""
+        (not the segments) and PUT the marker (or record) back as it
+        was."""
         self.raw('DELETE', self.swift_path(upload.bucket, upload.key))
         headers = dict(upload.marker_headers, **{'Content-Length': '0'})
+        headers.update(RESERVED)
+        container, obj = upload.marker
         self.internal_client.upload_object(
-            io.BytesIO(b''), self.account, upload.segments, upload.marker,
-            headers=headers)
+            io.BytesIO(b''), self.account, container, obj, headers=headers)
 
     # --- observing one S3 request -------------------------------------------
 
-    def observe(self, proxy, call, listing_container=None):
+    def observe(self, proxy, call):
         """
-        Run one S3 call; what it cost the proxy and the backend.
+        Run one S3 call; what it cost the proxy and the backend (every
+        container GET it made is a listing; its rows are counted).
 
         :returns: (response, {'seconds', 'proxy_cpu', 'backend_requests',
             'by_server', 'listing_gets', 'listing_rows', 'listing_bytes',
@@ -306,8 +337,7 @@ class Bench(object):
                                 for line in tail.lines()) if r]
         benchlib.settled(lambda: sum(
             1 for r in backend_lines() if r['txn'] == txn))
-        backend = benchlib.backend_summary(
-            backend_lines(), txn, quote(listing_container or '\0', safe=''))
+        backend = benchlib.backend_summary(backend_lines(), txn)
         proxy_log = benchlib.proxy_summary(
             [r for r in map(benchlib.parse_proxy_line,
                             self.proxy_logs[proxy].lines()) if r], txn)
@@ -328,7 +358,7 @@ class Bench(object):
         for record in listings:
             resp = self.http.request('GET', 'http://127.0.0.1:%d%s?%s' % (
                 self.container_port, record['path'],
-                benchlib.listing_query(record)))
+                benchlib.listing_query(record)), headers=RESERVED)
             if resp.status != 200:
                 raise BenchError('replay of %s: %d' % (record['path'],
                                                        resp.status))
@@ -464,32 +494,36 @@ class Bench(object):
                  query='multipart-manifest=delete')
 
     def phase_complete(self):
-        """ListParts pages, then Complete of the same uploads, reopened."""
+        """ListParts pages, then Complete of the same uploads, reopened
+        after each Complete; each proxy its own uploads, of its layout."""
         s = self.settings
         bucket = self.make_bucket('mpu')
         sizes = sorted(set(s['complete_parts']))
         uploads = {}
         for parts in sizes:
-            uploads[parts] = self.make_upload(bucket, 'c%05d' % parts, parts)
-            self.save_marker(uploads[parts])
-        listed = uploads.get(s['listparts_parts']) or self.make_upload(
-            bucket, 'lp%05d' % s['listparts_parts'], s['listparts_parts'])
+            for proxy in S3_PROXIES:
+                uploads[(proxy, parts)] = upload = self.make_upload(
+                    bucket, 'c%05d-%s' % (parts, proxy), parts, proxy)
+                self.save_marker(upload)
+        listed = {proxy: uploads.get((proxy, s['listparts_parts'])) or
+                  self.make_upload(bucket, 'lp%05d-%s' % (
+                      s['listparts_parts'], proxy), s['listparts_parts'],
+                      proxy) for proxy in S3_PROXIES}
         self.say('complete: %s parts written' % ', '.join(
             str(n) for n in sorted(set(sizes) | {s['listparts_parts']})))
         self.results['list_parts'] = self.list_parts(listed)
         results = {}
         for parts in sizes:
-            upload = uploads[parts]
             samples = {p: [] for p in S3_PROXIES}
             for rep in range(self.reps):
                 for proxy in rotated(S3_PROXIES, rep):
+                    upload = uploads[(proxy, parts)]
                     resp, seen = self.observe(
                         proxy, lambda: self.client(proxy).
                         complete_multipart_upload(
                             Bucket=bucket, Key=upload.key,
                             UploadId=upload.upload_id,
-                            MultipartUpload=upload.complete_body()),
-                        upload.segments)
+                            MultipartUpload=upload.complete_body()))
                     seen['etag_ok'] = resp['ETag'].strip('"') == \
                         upload.s3_etag
                     samples[proxy].append(seen)
@@ -499,19 +533,21 @@ class Bench(object):
             self.say('complete %d parts: done' % parts)
         self.results['complete'] = results
 
-    def list_parts(self, upload):
-        """ListParts (default max-parts 1000) at several markers."""
-        total = len(upload.part_etags)
+    def list_parts(self, uploads):
+        """ListParts (default max-parts 1000) at several markers, of an
+        upload of each proxy's layout with the same part count."""
+        total = len(uploads['ours'].part_etags)
         markers = [int(total * f) for f in LISTPARTS_MARKERS]
         samples = {(p, m): [] for p in S3_PROXIES for m in markers}
         for rep in range(self.reps):
             for proxy in rotated(S3_PROXIES, rep):
+                upload = uploads[proxy]
                 for marker in markers:
                     resp, seen = self.observe(
                         proxy, lambda: self.client(proxy).list_parts(
                             Bucket=upload.bucket, Key=upload.key,
                             UploadId=upload.upload_id,
-                            PartNumberMarker=marker), upload.segments)
+                            PartNumberMarker=marker))
                     numbers = [p['PartNumber'] for p in resp.get(
                         'Parts', [])]
                     seen['answer_ok'] = numbers == list(range(
@@ -523,29 +559,33 @@ class Bench(object):
             for m in markers}}
 
     def phase_lmu(self):
-        """ListMultipartUploads with in-progress uploads, before and after
-        completed objects are added to the bucket."""
+        """ListMultipartUploads of a bucket with uploads in progress (as
+        many begun by each proxy), as completed objects are added to it
+        (every other one completed by each proxy, on its layout)."""
         s = self.settings
         bucket = self.make_bucket('lmu')
         for i in range(s['lmu_uploads']):
-            self.make_upload(bucket, 'inflight-%03d' % i, 1)
+            for proxy in S3_PROXIES:
+                self.make_upload(bucket, 'inflight-%03d-%s' % (i, proxy), 1,
+                                 proxy)
         results = {'uploads': s['lmu_uploads'],
-                   'completed_objects': s['lmu_completed'],
-                   'parts_per_completed_object': s['lmu_completed_parts']}
-        results['before'] = self.list_uploads(bucket)
-        results['segment_objects'] = {'before': self.object_count(
-            bucket + '+segments')}
-        for i in range(s['lmu_completed']):
-            upload = self.make_upload(bucket, 'done-%03d' % i,
-                                      s['lmu_completed_parts'])
-            self.client('ours').complete_multipart_upload(
-                Bucket=bucket, Key=upload.key, UploadId=upload.upload_id,
-                MultipartUpload=upload.complete_body())
-        results['after'] = self.list_uploads(bucket)
-        results['segment_objects']['after'] = self.object_count(
-            bucket + '+segments')
+                   'parts_per_completed_object': s['lmu_completed_parts'],
+                   'completed': {}}
+        done = 0
+        for count in sorted(set(s['lmu_completed'])):
+            for i in range(done, count):
+                proxy = S3_PROXIES[i % len(S3_PROXIES)]
+                upload = self.make_upload(bucket, 'done-%03d' % i,
+                                          s['lmu_completed_parts'], proxy)
+                self.client(proxy).complete_multipart_upload(
+                    Bucket=bucket, Key=upload.key, UploadId=upload.upload_id,
+                    MultipartUpload=upload.complete_body())
+            done = count
+            results['completed'][str(count)] = dict(
+                self.list_uploads(bucket), segment_objects=self.object_count(
+                    layout.segments_container(bucket)))
+            self.say('list uploads, %d completed objects: done' % count)
         self.results['list_uploads'] = results
-        self.say('list uploads: done')
 
     def object_count(self, container):
         return int(self.raw('HEAD', self.swift_path(container)).headers[
@@ -557,9 +597,11 @@ class Bench(object):
             for proxy in rotated(S3_PROXIES, rep):
                 resp, seen = self.observe(
                     proxy, lambda: self.client(proxy).list_multipart_uploads(
-                        Bucket=bucket), bucket + '+segments')
-                seen['answer_ok'] = len(resp.get('Uploads', [])) == \
-                    self.settings['lmu_uploads']
+                        Bucket=bucket))
+                keys = [u['Key'] for u in resp.get('Uploads', [])]
+                seen['answer_ok'] = len(keys) == \
+                    self.settings['lmu_uploads'] and all(
+                        k.endswith('-' + proxy) for k in keys)
                 samples[proxy].append(seen)
         return {p: report.collect(samples[p]) for p in S3_PROXIES}
 

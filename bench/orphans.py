@@ -60,7 +60,7 @@ from swift.common.utils import readconf
 from swift.container.updater import ContainerUpdater
 from swift.obj.expirer import ObjectExpirer
 
-from swift3_multipart import audit, reaper
+from swift3_multipart import audit, layout, reaper
 from swift3_multipart.saio import Saio, SaioError
 from swift3_multipart.saio.swiftdir import use_state_dir
 
@@ -461,10 +461,30 @@ class Player(object):
                                found[owner[container]])
         return found
 
+    def in_progress(self, bucket):
+        """{(key, upload id)} of the uploads of our layout in progress:
+        the records of the bucket's index."""
+        index = layout.index_container(bucket)
+        if index not in {row['name'] for row in self.listing()}:
+            return set()
+        return {layout.split_record_name(row['name'])
+                for row in self.listing(index)} - {None}
+
     def _segments(self, container, bucket, referenced, found):
         rows = list(self.listing(container))
         names = {row['name'] for row in rows}
+        records = self.in_progress(bucket)
         for row in rows:
+            if layout.is_abort_record(row['name']):
+                continue   # 0 bytes, kept (swift3_multipart/abort.py)
+            ours = layout.split_segment_name(row['name'])
+            if ours is not None:
+                # an attempt of our layout: its upload's record tells
+                if ours in records:
+                    found['in_progress_bytes'] += row['bytes']
+                elif '/%s/%s' % (container, row['name']) not in referenced:
+                    found['orphans'].append((row['name'], row['bytes']))
+                continue
             upload = re.match(r'(.*)/[0-9]+$', row['name'])
             if not upload:
                 continue   # an upload marker: the upload is in progress

@@ -31,11 +31,19 @@ Options we add or give another default (all in ``[filter:s3api]``):
     UploadParts in flight, before it reads the parts (see
     :mod:`swift3_multipart.controllers.fence`). 0 turns the wait off.
 ``upload_layout``
-    Default ``stock``: how the uploads that CreateMultipartUpload begins
-    are stored (see :mod:`swift3_multipart.layout`). ``immutable``: our
-    layout, whose part attempts are never overwritten and whose uploads are
-    indexed (no fence, no settle time). Uploads of either layout are served
-    whatever this says.
+    Default ``immutable``: how the uploads that CreateMultipartUpload
+    begins are stored (see :mod:`swift3_multipart.layout`): our layout,
+    whose part attempts are never overwritten and whose uploads are
+    indexed (no fence, no settle time). ``stock``: s3api's layout, which
+    stock proxies also serve (the first phase of a rolling upgrade, see
+    README). Uploads of either layout are served whatever this says.
+``sweep_delay``
+    Default 3600: seconds after a Complete of our layout that the reaper
+    frees the attempts the part list left out (and older attempts of the
+    parts it named); a task is queued only where there are any. Another
+    Complete of the upload with other parts may still be in flight, and
+    its manifest may name them (see README "Our layout"). 0 frees them in
+    the Complete itself.
 ``list_stock_uploads``
     Default true: ListMultipartUploads also lists the uploads of the stock
     layout, from the markers in ``<bucket>+segments``, a listing that reads
@@ -65,8 +73,9 @@ DEFAULT_SEGMENT_DELETE_CONCURRENCY = 8
 DEFAULT_COMPLETE_FENCE_SETTLE = 0.1
 DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
-DEFAULT_UPLOAD_LAYOUT = layout.STOCK
+DEFAULT_UPLOAD_LAYOUT = layout.IMMUTABLE
 DEFAULT_LIST_STOCK_UPLOADS = True
+DEFAULT_SWEEP_DELAY = 3600
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -91,6 +100,8 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         self.conf.complete_fence_settle = non_negative_float(
             wsgi_conf.get('complete_fence_settle',
                           DEFAULT_COMPLETE_FENCE_SETTLE))
+        self.conf.sweep_delay = non_negative_float(
+            wsgi_conf.get('sweep_delay', DEFAULT_SWEEP_DELAY))
         self.conf.upload_layout = wsgi_conf.get(
             'upload_layout', DEFAULT_UPLOAD_LAYOUT).strip().lower()
         if self.conf.upload_layout not in layout.LAYOUTS:

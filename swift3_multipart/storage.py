@@ -131,7 +131,11 @@ def sweep_upload(swift, account, bucket, key, upload_id):
 
     :returns: (attempts deleted, their bytes).
     """
-    if versions_containers(head(swift, account, bucket) or {}):
+    bucket_headers = head(swift, account, bucket)
+    if bucket_headers is None or head(
+            swift, account, layout.segments_container(bucket)) is None:
+        return 0, 0   # the bucket went, and its segments with it
+    if versions_containers(bucket_headers):
         # an old version may be its manifest: out of an InternalClient's
         # sight (its pipeline has no object_versioning)
         return 0, 0

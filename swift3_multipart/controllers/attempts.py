@@ -23,20 +23,37 @@ from swift3_multipart.controllers.common import segments_container, \
 PAGE = 10000
 
 
-def _rows(req, app, query):
-    """Listing pages of the segments container from ``query`` on."""
-    query = dict(query)
+def _page(req, app, query):
+    """One listing page of the segments container ([] if it is gone)."""
+    try:
+        resp = req._get_response(app, 'GET', segments_container(req), '',
+                                 query=dict(query))
+    except NoSuchBucket:
+        return []
+    return json.loads(resp.body)
+
+
+def _attempt_pages(req, app, upload_id, after_part, limits):
+    """
+    The attempt rows of the parts numbered above ``after_part``, in
+    listing order, page by page, each row with its (part number, attempt)
+    as 'attempt' (names of other shapes, as the abort record, are
+    dropped).
+
+    :param limits: a callable that gives the next page's row limit.
+    """
+    prefix = layout.parts_prefix(key_of(req), upload_id)
+    query = layout.attempts_query(key_of(req), upload_id, after_part)
     while True:
-        try:
-            resp = req._get_response(app, 'GET', segments_container(req), '',
-                                     query=query)
-        except NoSuchBucket:
-            return
-        rows = json.loads(resp.body)
-        if not rows:
-            return
-        yield rows
-        if 'limit' in query and len(rows) < int(query['limit']):
+        limit = limits()
+        query['limit'] = str(limit)
+        rows = _page(req, app, query)
+        for row in rows:
+            found = layout.attempt_of(row['name'], prefix)
+            if found is not None:
+                row['attempt'] = found
+                yield row
+        if len(rows) < limit:
             return
         query['marker'] = rows[-1]['name']
 
@@ -44,29 +61,31 @@ def _rows(req, app, query):
 def attempt_rows(req, app, upload_id, after_part=0):
     """Every attempt row of the parts numbered above ``after_part``, in
     listing order, each with its (part number, attempt) as 'attempt'."""
-    prefix = layout.parts_prefix(key_of(req), upload_id)
-    query = layout.attempts_query(key_of(req), upload_id, after_part,
-                                  limit=PAGE)
-    for rows in _rows(req, app, query):
-        for row in rows:
-            found = layout.attempt_of(row['name'], prefix)
-            if found is not None:
-                row['attempt'] = found
-                yield row
+    return _attempt_pages(req, app, upload_id, after_part, lambda: PAGE)
 
 
-def list_parts(req, app, upload_id, after_part=0, count=None):
+def list_parts(req, app, upload_id, after_part=0, count=None, seen=None):
     """
     The newest attempt of each part numbered above ``after_part``.
 
     :param count: stop once this many parts are known and one more part
-        has begun (so that the last of them is its newest attempt).
+        has begun (so that the last of them is its newest attempt). Each
+        page asks for no more rows than could still be needed, so a page
+        of ``count`` parts reads at most ``count`` + 1 rows and the older
+        attempts among them.
+    :param seen: a list that gets the name of every attempt read.
     :returns: (parts in number order, True if more parts follow); each
         part as :func:`part_of_row` gives it, with 'name' (the attempt's
         object name).
     """
     parts = []
-    for row in attempt_rows(req, app, upload_id, after_part):
+
+    def limits():
+        # every row is at most one more part
+        return PAGE if count is None else min(PAGE, count - len(parts) + 1)
+    for row in _attempt_pages(req, app, upload_id, after_part, limits):
+        if seen is not None:
+            seen.append(row['name'])
         number = row['attempt'][0]
         if parts and parts[-1]['part_number'] == number:
             parts[-1] = _part(number, row)

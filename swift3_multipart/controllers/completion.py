@@ -10,12 +10,23 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    object server stays) and none replaces a later write of the key. If the
    key already holds this upload's manifest, that is the answer.
 2. The newest attempt of each listed part must have the listed ETag.
-3. PUT the manifest, HEAD the key again: did it land?
+3. PUT the manifest. An object server that holds its timestamp already
+   refuses it (202 from all of them): only then HEAD the key again, to
+   tell another Complete of these parts (the same object: 200), of other
+   parts (NoSuchUpload) and a later write (as if completed, then
+   overwritten: 200).
 4. Read the abort record: if an Abort has begun, the Complete takes its
    own manifest down again, frees what no manifest names and answers
    NoSuchUpload.
-5. DELETE the record, then the attempts that no manifest of the upload
-   names, and the segments of the object this one replaced.
+5. DELETE the record, then the segments of the object this one replaced.
+   The attempts that the listing showed and the manifest does not name
+   (left out, or older attempts of a part) are queued for the reaper,
+   ``sweep_delay`` seconds later (:func:`expiring.sweep_later`): another
+   Complete of the upload, with other parts, may be writing a manifest
+   that names them, at our very timestamp, and the object servers keep
+   whichever commits last. Its frees would break ours. (In a bucket that
+   has had versioning the Complete frees them itself: the reaper cannot
+   read old versions.)
 
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
 """
@@ -25,7 +36,8 @@ from swift.common.middleware.s3api.s3response import ErrorResponse, \
 from swift.common.middleware.s3api.utils import sysmeta_header
 
 from swift3_multipart import abort, layout
-from swift3_multipart.controllers import attempts
+from swift3_multipart.controllers import attempts, expiring
+from swift3_multipart.controllers.cleanup import ever_versioned
 from swift3_multipart.controllers.common import S3_ETAG_SYSMETA
 from swift3_multipart.controllers.complete import Completion
 from swift3_multipart.controllers.s3backend import S3Backend
@@ -48,12 +60,27 @@ class OurCompletion(Completion):
         initiated = layout.initiated_of(upload_id)
         found = attempts.key_timestamp(key)
         self.base = max(initiated, found) if found else initiated
+        self.key_resp = key
         self.backend = S3Backend(req, self.app, self.conf, upload_id)
         self.landed = False
+        # every attempt the listing showed
+        self.seen = []
 
     def _stored_parts(self):
-        parts, _ = attempts.list_parts(self.req, self.app, self.upload_id)
+        del self.seen[:]
+        parts, _ = attempts.list_parts(self.req, self.app, self.upload_id,
+                                       seen=self.seen)
         return {part['part_number']: part for part in parts}
+
+    def find_superseded(self):
+        key = self.key_resp
+        if not ever_versioned(self.req, self.app) and not (
+                key.status_int // 100 == 2 and
+                key.headers.get('X-Static-Large-Object')):
+            # what start() read: no multipart object to replace
+            self.superseded = []
+            return
+        super().find_superseded()
 
     def _unlisted(self, stored, requested):
         return []   # the sweep after the manifest finds them
@@ -77,25 +104,28 @@ class OurCompletion(Completion):
         return headers
 
     def _finish(self):
-        key = attempts.head_key(self.req, self.app)
-        # ours is there, and it was ours that was taken (an object server
-        # refuses a PUT at the timestamp of what it holds: 202)
-        self.landed = self.manifest_taken and \
-            holds_upload(key, self.upload_id) and \
-            key.headers.get(S3_ETAG_SYSMETA) == self.s3_etag
+        # an object server refuses a PUT at the timestamp of what it holds
+        # (202 from all of them): someone else's write is there
+        self.landed = self.manifest_taken
+        key = None if self.landed else attempts.head_key(self.req, self.app)
         if not abort.may_complete(self.backend):
             self._back_off()
             raise NoSuchUpload(upload_id=self.upload_id)
         self.backend.delete_record()
-        if holds_upload(key, self.upload_id) and not self.landed:
+        if self.landed:
+            return
+        # the object there is not ours to free; no manifest of ours names
+        # our attempts (the sweep keeps those an identical one names)
+        self.superseded = []
+        self.parts = []
+        if holds_upload(key, self.upload_id) and \
+                key.headers.get(S3_ETAG_SYSMETA) != self.s3_etag:
             # another Complete of the upload, with other parts, got there
             # first
-            self.superseded = []
             raise NoSuchUpload(upload_id=self.upload_id)
-        if not self.landed:
-            # a later write of the key replaced ours at once: as if
-            # completed, then overwritten
-            self.superseded = []
+        # else another Complete of these very parts wrote it (the same
+        # object), or a later write of the key replaced ours at once (as
+        # if completed, then overwritten)
 
     def _back_off(self):
         """
@@ -105,7 +135,9 @@ class OurCompletion(Completion):
         (a Complete whose identical manifest was there first keeps its
         parts).
         """
-        if self.landed:
+        key = attempts.head_key(self.req, self.app) if self.landed else None
+        if key is not None and holds_upload(key, self.upload_id) and \
+                key.headers.get(S3_ETAG_SYSMETA) == self.s3_etag:
             query = {'version-id': self.version_id} if self.version_id \
                 else None
             try:
@@ -120,8 +152,19 @@ class OurCompletion(Completion):
         self.logger.increment('mpu.complete.aborted')
 
     def _free_parts(self):
+        named = {part['name'] for part in self.parts}
+        unnamed = [name for name in self.seen if name not in named]
         try:
-            abort.free_unnamed(self.backend, self.superseded)
+            if self.superseded:
+                self.backend.delete(self.superseded)
+            if unnamed and (not self.conf.sweep_delay or
+                            ever_versioned(self.req, self.app)):
+                # (the reaper's sweep cannot see old versions: this
+                # Complete reads them itself)
+                abort.free_unnamed(self.backend)
+            elif unnamed:
+                expiring.sweep_later(self.req, self.app, self.conf,
+                                     self.logger, self.upload_id)
         except ErrorResponse as err:
             self.logger.warning('upload %s: could not free parts: %s',
                                 self.upload_id, err.summary)

@@ -35,8 +35,21 @@ def created(req, app, conf, logger, upload_id):
     abort = upload_abort(req, app, conf, time.time())
     if abort is None:
         return {}
-    enqueue(req, app, conf, logger, upload_id, abort)
+    enqueue(req, app, conf, logger, upload_id, abort.epoch)
     return lifecycle.abort_headers(abort)
+
+
+def sweep_later(req, app, conf, logger, upload_id):
+    """
+    A Complete of our layout left attempts out: queue the task that frees
+    them, ``sweep_delay`` seconds from now. The reaper finds the upload
+    gone then, and deletes the attempts that no manifest of the upload
+    names (:func:`swift3_multipart.storage.sweep_upload`).
+
+    :returns: True if the task was written.
+    """
+    return enqueue(req, app, conf, logger, upload_id,
+                   int(time.time() + conf.sweep_delay), 'sweep')
 
 
 def listed(req, app, conf, marker_resp, initiated=None):
@@ -79,17 +92,18 @@ def _task_request(req, app, path, body=None, headers=None):
     return resp.status_int
 
 
-def enqueue(req, app, conf, logger, upload_id, abort):
+def enqueue(req, app, conf, logger, upload_id, epoch, what='abort'):
     """
-    Queue the abort task of an upload (creating its task container if it
-    is the first). A failure is logged, not raised: the upload is created
-    all the same, and the audit tool finds it once past its abort date.
+    Queue a task of an upload due at ``epoch`` (creating its task
+    container if it is the first). A failure is logged, not raised: the
+    upload is created (or completed) all the same, and the audit tool
+    finds it once past its abort date (or its attempts as orphans).
 
     :returns: True if the task was written.
     """
-    name = tasks.task_name(abort.epoch, wsgi_to_str(req.account),
+    name = tasks.task_name(epoch, wsgi_to_str(req.account),
                            wsgi_to_str(req.container_name), upload_id)
-    container = tasks.task_container(name, abort.epoch)
+    container = tasks.task_container(name, epoch)
     path = '/v1/%s/%s/%s' % (tasks.TASK_ACCOUNT, container, name)
     body = tasks.task_body(key_of(req), conf.abort_incomplete_days_default,
                            conf.abort_incomplete_days_max)
@@ -99,9 +113,11 @@ def enqueue(req, app, conf, logger, upload_id, abort):
         _task_request(req, app, '/v1/%s/%s' % (tasks.TASK_ACCOUNT, container))
         status = _task_request(req, app, path, body, headers)
     if is_success(status):
-        logger.increment('mpu.lifecycle.queued')
+        logger.increment('mpu.lifecycle.queued' if what == 'abort'
+                         else 'mpu.sweep.queued')
         return True
-    logger.error('upload %s: could not queue its abort task %s/%s (%d)',
-                 upload_id, container, name, status)
-    logger.increment('mpu.lifecycle.queue_error')
+    logger.error('upload %s: could not queue its %s task %s/%s (%d)',
+                 upload_id, what, container, name, status)
+    logger.increment('mpu.lifecycle.queue_error' if what == 'abort'
+                     else 'mpu.sweep.queue_error')
     return False

@@ -19,6 +19,7 @@ from swift.proxy.controllers.base import get_container_info
 
 from swift3_multipart import layout, manifest
 from swift3_multipart.layout import segments_container
+from swift3_multipart.controllers.common import without_copy_source
 
 SWIFT_SOURCE = 'S3MPU'
 
@@ -41,9 +42,11 @@ def _request(req, app, method, obj='', headers=None, body=None,
     """
     headers = dict(headers or {})
     headers[layout.RESERVED_NAMES_HEADER] = 'true'
-    sw_req = req.to_swift_req(method, index_container(req),
-                              str_to_wsgi(obj) if obj else '',
-                              query=query, body=body, headers=headers)
+    # (an UploadPartCopy's ?versionId= is the source's, not the record's)
+    with without_copy_source(req):
+        sw_req = req.to_swift_req(method, index_container(req),
+                                  str_to_wsgi(obj) if obj else '',
+                                  query=query, body=body, headers=headers)
     sw_req.environ['swift.authorize_override'] = True
     sw_req.environ['swift.authorize'] = lambda _req: None
     sw_req.environ['swift.source'] = SWIFT_SOURCE

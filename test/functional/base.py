@@ -2,8 +2,10 @@
 
 import hashlib
 import os
+import time
 import unittest
 import uuid
+from unittest import mock
 
 import boto3
 import urllib3
@@ -13,6 +15,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from swift3_multipart import layout, reaper
 from swift3_multipart.saio import Saio
 
 MIB = 1024 * 1024
@@ -116,6 +119,48 @@ class BucketTestCase(unittest.TestCase):
 
     def read(self, key='obj'):
         return self.s3.get_object(Bucket=self.bucket, Key=key)['Body'].read()
+
+    def live_segments(self):
+        """The segments, but the abort records of our layout (0 bytes
+        each; they stay, see swift3_multipart/abort.py)."""
+        return [n for n in self.segments() if not layout.is_abort_record(n)]
+
+    def just_created(self, key, upload_id):
+        """What the segments container holds of an upload just created:
+        stock's marker; nothing of ours (its record is in the index)."""
+        if layout.is_ours(upload_id):
+            return []
+        return [layout.marker_name(key, upload_id)]
+
+    def stored_parts(self):
+        """{(key, upload id): sorted part numbers} of the part objects in
+        the segments container, of either layout (every attempt of ours
+        counts); markers, fences and abort records are not parts."""
+        found = {}
+        for name in self.segments():
+            ours = layout.split_segment_name(name)
+            if ours is not None:
+                number = layout.attempt_of(
+                    name, layout.parts_prefix(*ours))[0]
+                found.setdefault(ours, []).append(number)
+                continue
+            head, _, number = name.rpartition('/')
+            key, _, upload_id = head.rpartition('/')
+            if key and number.isdigit() and int(number) > 0 and \
+                    not layout.is_ours(upload_id):
+                found.setdefault((key, upload_id), []).append(int(number))
+        return {k: sorted(v) for k, v in found.items()}
+
+    def reap(self, later=2 * 86400):
+        """One pass of swift3-multipart-reaper over the SAIO, as if
+        ``later`` seconds had passed (every task due by then runs, the
+        sweeps Complete queued sweep_delay on among them).
+
+        :returns: the pass's stats.
+        """
+        return reaper.MpuReaper({}, logger=mock.Mock(),
+                                swift=saio().internal_client()).run_once(
+                                    now=time.time() + later)
 
     def segments(self):
         """Names in the bucket's segments container, straight from Swift."""

@@ -10,12 +10,14 @@ temporary state directory, on the session SAIO's base port plus an offset
 """
 
 import os
+import re
 import shutil
 import tempfile
 
 from swift3_multipart.saio import Saio
 from test.functional.base import saio
-from test.functional.conftest import TEST_S3API_OPTIONS
+from test.functional.conftest import TEST_S3API_OPTIONS, \
+    proxy_log_problems
 from test.functional.rawhttp import SignedClient
 
 
@@ -54,3 +56,47 @@ def signed_client(extra, user='test:tester', proxy='ours'):
     env = extra.env()
     endpoint = env['endpoint'] if proxy == 'ours' else env['stock_endpoint']
     return SignedClient(endpoint, user, env['users'][user], env['region'])
+
+
+def module_saio(name, offset, saio_options=None, expected_log=None,
+                **s3api_options):
+    """
+    A SAIO for the tests of one module (or class) instead of the session
+    SAIO: :func:`start` it, point ``SAIO_STATE_DIR`` (which
+    :mod:`test.functional.base` reads) at it, and on the way out restore
+    the session SAIO, check the proxy log as conftest does, and stop it.
+
+    :param expected_log: a regular expression of proxy log lines the tests
+        there expect
+    :returns: (setup, teardown): setUpModule and tearDownModule of a
+        module (or the bodies of setUpClass/tearDownClass).
+    """
+    started = []
+
+    def setup():
+        extra = start(name, offset, saio_options=saio_options,
+                      **s3api_options)
+        started.append((extra, os.environ['SAIO_STATE_DIR']))
+        os.environ['SAIO_STATE_DIR'] = extra.state_dir
+
+    def teardown():
+        if not started:
+            return
+        extra, previous = started.pop()
+        os.environ['SAIO_STATE_DIR'] = previous
+        problems = [line for line in proxy_log_problems(extra.proxy_log)
+                    if not (expected_log and re.search(expected_log, line))]
+        stop(extra)
+        if problems:
+            raise AssertionError('the %s SAIO\'s proxy logged:\n%s' % (
+                name, '\n'.join(problems[:20])))
+
+    return setup, teardown
+
+
+def stock_layout(offset=260):
+    """:func:`module_saio` of a SAIO whose proxies (ours and stock) begin
+    uploads of s3api's layout (``upload_layout = stock``), for the tests
+    of that layout: the first phase of a rolling upgrade, and the uploads
+    a stock proxy began."""
+    return module_saio('stocklayout', offset, upload_layout='stock')

@@ -7,7 +7,12 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html
 import io
 import os
 
+from test.functional import extra_saio
 from test.functional.base import BucketTestCase, MIN_PART, saio
+
+# uploads of s3api's layout: the first phase of a rolling upgrade, and
+# those a stock proxy began (our layout: test_our_layout.py)
+setUpModule, tearDownModule = extra_saio.stock_layout()
 
 
 class TestCleanup(BucketTestCase):

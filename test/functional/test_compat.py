@@ -8,8 +8,13 @@ what these tests do.
 import json
 import os
 
+from test.functional import extra_saio
 from test.functional.base import BucketTestCase, client, saio, MIN_PART, \
     aws_multipart_etag
+
+# uploads of s3api's layout: the first phase of a rolling upgrade, and
+# those a stock proxy began (our layout: test_our_layout.py)
+setUpModule, tearDownModule = extra_saio.stock_layout()
 
 
 class TestCompat(BucketTestCase):

@@ -184,9 +184,10 @@ class TestFaults(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # (the faults are those of s3api's layout: its markers)
         cls.saio = extra_saio.start('faults', 240, saio_options={
             'replicas': 3, 'object_servers_per_device': True,
-            'proxies': ('ours', 'raw')})
+            'proxies': ('ours', 'raw')}, upload_layout='stock')
         cls.raw = RawSwift(cls.saio.raw_endpoint)
 
     @classmethod

@@ -50,8 +50,8 @@ class TestLifecycle(BucketTestCase):
         # the upload is gone from the listing, its parts are the segments
         self.assertNotIn('Uploads', self.s3.list_multipart_uploads(
             Bucket=self.bucket))
-        self.assertEqual(sorted('obj/%s/%d' % (upload_id, n)
-                                for n in (1, 2, 3)), sorted(self.segments()))
+        self.assertEqual({('obj', upload_id): [1, 2, 3]},
+                         self.stored_parts())
 
     def test_upload_part_after_complete(self):
         upload_id = self.create()
@@ -83,7 +83,7 @@ class TestLifecycle(BucketTestCase):
         self.upload(upload_id, 2, b'x')
         self.s3.abort_multipart_upload(Bucket=self.bucket, Key='obj',
                                        UploadId=upload_id)
-        self.assertEqual([], self.segments())
+        self.assertEqual([], self.live_segments())
         self.assertS3Error('NoSuchUpload', 404, self.s3.list_parts,
                            Bucket=self.bucket, Key='obj', UploadId=upload_id)
         self.assertS3Error('NoSuchUpload', 404, self.s3.upload_part,

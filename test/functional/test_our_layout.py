@@ -6,7 +6,7 @@ import io
 from swift3_multipart import layout
 from test.functional import our_layout, test_races, test_reaper
 
-setUpModule, tearDownModule = our_layout.use_saio('ours', 260)
+# on the session SAIO: our layout is the default
 
 
 class TestOurUploads(our_layout.OurUploads):

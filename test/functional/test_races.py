@@ -31,9 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
-from swift3_multipart import layout
+from swift3_multipart import layout, storage
 from swift3_multipart.storage import manifest_segments
-from test.functional import figures
+from test.functional import extra_saio, figures
 from test.functional.base import BucketTestCase, MIN_PART, client, \
     error_code, aws_multipart_etag, saio
 from test.functional.figures import print_figures  # noqa: F401
@@ -260,9 +260,13 @@ class Trial(object):
                 layout.abort_record_name(self.key, self.upload_id)}
 
     def check_gone(self, kept=frozenset()):
-        """Not listed as in progress; of its segments only ``kept``."""
+        """Not listed as in progress; of its segments only ``kept`` (of
+        our layout: once the reaper's sweep of it ran, which a Complete
+        queues for the attempts it left)."""
         if not settled(lambda: not self.listed()):
             self.problems.append('still listed by ListMultipartUploads')
+        if layout.is_ours(self.upload_id):
+            self.case.sweep(self.key, self.upload_id)
         if not settled(lambda: self.segments() == kept):
             self.problems.append('+segments has %s, wanted %s' % (
                 sorted(self.segments()), sorted(kept)))
@@ -301,6 +305,12 @@ class TestRaces(BucketTestCase):
         with self.ic_lock:
             return {o['name'] for o in self.ic.iter_objects(
                 self.account, self.bucket + '+segments', prefix=prefix)}
+
+    def sweep(self, key, upload_id):
+        """What the reaper's task of a finished upload of ours does."""
+        with self.ic_lock:
+            storage.sweep_upload(self.ic, self.account, self.bucket, key,
+                                 upload_id)
 
     def manifest_names(self, key):
         """The segment names the key's manifest lists, or None."""
@@ -416,7 +426,17 @@ class TestRaces(BucketTestCase):
         self.run_race('Abort vs UploadPart', 2, race)
 
 
+# the stock layout (TestRaces here); test_our_layout.py and
+# test_our_races_slow.py race ours
+_stock_setup, _stock_teardown = extra_saio.stock_layout()
+
+
+def setUpModule():
+    _stock_setup()
+
+
 def tearDownModule():
+    _stock_teardown()
     if TOTALS:
         figures.record('races', 'all: %d races run, bytes lost = %d (and %d '
                        'in known holes), trials with problems = %d' % (

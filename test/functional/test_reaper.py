@@ -12,8 +12,13 @@ import tempfile
 import time
 from unittest import mock
 
-from swift3_multipart import audit, layout, reaper
+from swift3_multipart import audit, reaper
+from test.functional import extra_saio
 from test.functional.base import BucketTestCase, MIN_PART, saio
+
+# uploads of s3api's layout: the first phase of a rolling upgrade, and
+# those a stock proxy began (our layout: test_our_layout.py)
+setUpModule, tearDownModule = extra_saio.stock_layout()
 
 DAY = 86400
 # the reaper and the audit command with this SAIO's swift.conf
@@ -60,11 +65,6 @@ class ReaperTestCase(BucketTestCase):
     def uploads(self):
         listed = self.s3.list_multipart_uploads(Bucket=self.bucket)
         return sorted(u['Key'] for u in listed.get('Uploads', []))
-
-    def live_segments(self):
-        """The segments, but the abort records of our layout (they stay:
-        the trace a Complete still under way reads)."""
-        return [n for n in self.segments() if not layout.is_abort_record(n)]
 
     def mine(self, found):
         return [t for t in found if t['bucket'] == self.bucket]

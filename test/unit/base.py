@@ -66,8 +66,10 @@ class MultipartTestCase(unittest.TestCase):
         self.swift.register_container(INDEX, [])
         # Complete raises its fence, and takes it down after
         self.swift.register_stored(FENCE)
-        # no settle time unless a test asks for it
-        conf = dict({'complete_fence_settle': '0'}, **dict(self.conf))
+        # uploads of the stock layout, and no settle time, unless a test
+        # case asks for others (test.unit.our_layout)
+        conf = dict({'complete_fence_settle': '0', 'upload_layout': 'stock'},
+                    **dict(self.conf))
         self.app = filter_factory({}, **conf)(FakeAuth(self.swift))
         patcher = mock.patch(
             'swift3_multipart.controllers.uploads.unique_id',

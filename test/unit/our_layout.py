@@ -50,9 +50,9 @@ class OurLayoutTestCase(MultipartTestCase):
             self.addCleanup(patcher.stop)
         self.swift.register_container(SEGMENTS, [])
 
-    def attempts_listing(self, after_part=0):
-        return SEGMENTS + '?format=json&limit=10000&marker=%s&prefix=%s' % (
-            quote('obj/%s/%05d/~' % (OUR_ID, after_part)),
+    def attempts_listing(self, after_part=0, limit=10000, marker=None):
+        return SEGMENTS + '?format=json&limit=%d&marker=%s&prefix=%s' % (
+            limit, quote(marker or 'obj/%s/%05d/~' % (OUR_ID, after_part)),
             quote('obj/%s/' % OUR_ID))
 
     def register_record(self, headers=None):

@@ -250,6 +250,7 @@ class TestAuditOurLayout(unittest.TestCase):
         self.live = layout.new_upload_id()
         self.lost = layout.new_upload_id()
         self.swift.register('HEAD', BUCKET, 204, {})
+        self.swift.register('HEAD', SEGMENTS, 204, {})
         self.attempt = lambda uid_, n: '%s%05d/%021d' % (
             layout.parts_prefix('k', uid_), n, n)
         register_listing(self.swift, SEGMENTS, [

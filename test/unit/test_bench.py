@@ -86,14 +86,14 @@ class TestLogParsing(unittest.TestCase):
     def test_backend_summary(self):
         records = [benchlib.parse_backend_line(line) for line in (
             LISTING, OBJECT_PUT, CONTAINER_UPDATE, OTHER_TXN, LISTING)]
-        summary = benchlib.backend_summary(records, TXN, 'b%2Bsegments')
+        summary = benchlib.backend_summary(records, TXN)
         self.assertEqual(summary['requests'], 4)
         self.assertEqual(summary['by_server'],
                          {'container': 3, 'object': 1})
+        # the container update is a PUT, not a listing
         self.assertEqual(len(summary['listings']), 2)
-        # the bucket's own container is not the segments container
         self.assertEqual(benchlib.backend_summary(
-            records, TXN, 'b')['listings'], [])
+            records, 'tx-other')['listings'], [])
 
     def test_proxy_line(self):
         client = benchlib.parse_proxy_line(PROXY_CLIENT)
@@ -225,26 +225,44 @@ class TestReport(unittest.TestCase):
 
     def test_complete_flat(self):
         found, checks = benchreport.assertions(self.complete(
-            [(10, 2), (10, 2)]))
+            [(10, 1), (10, 1)]))
         self.assertTrue(checks['complete_flat'])
         self.assertEqual([a['passed'] for a in found], [True, True])
-        self.assertIn('100 parts: ours 10 (2 listings), stock 108',
+        self.assertIn('100 parts: ours 10 (1 listings), stock 108',
                       found[1]['detail'])
 
     def test_complete_growing_fails(self):
         _found, checks = benchreport.assertions(self.complete(
-            [(10, 2), (11, 2)]))
+            [(10, 1), (11, 1)]))
         self.assertFalse(checks['complete_flat'])
-        # more listing pages are allowed only past 10,000 parts (two per
-        # 10,000 parts: Complete lists before its fence and behind it)
+        # more listing pages are allowed only past 10,000 parts
         _found, checks = benchreport.assertions(self.complete(
-            [(10, 2), (13, 5)]))
+            [(10, 1), (11, 2)]))
         self.assertFalse(checks['complete_flat'])
 
-    def test_two_listings_per_complete(self):
-        _found, checks = benchreport.assertions(self.complete(
-            [(12, 4), (12, 4)]))
+    def test_listing_pages_of_10000_parts(self):
+        def complete(parts, listings):
+            return {'complete': {str(parts): {
+                'ours': benchreport.collect(
+                    [observed(10 + listings, listings)] * 3),
+                'stock': benchreport.collect([observed(30000, 0)] * 3)}}}
+        # 10,000 attempts: a full page, then the empty one after it
+        _found, checks = benchreport.assertions(complete(10000, 2))
         self.assertTrue(checks['complete_flat'])
+        _found, checks = benchreport.assertions(complete(10000, 3))
+        self.assertFalse(checks['complete_flat'])
+        _found, checks = benchreport.assertions(complete(9999, 2))
+        self.assertFalse(checks['complete_flat'])
+
+    def test_complete_latency_targets(self):
+        results = self.complete([(10, 1), (10, 1)])
+        rows = benchreport.complete_rows(results, {'complete_flat': True})
+        targets = [(r['measurement'], r.get('target')) for r in rows
+                   if r.get('measurement', '').startswith('Complete')]
+        self.assertEqual(targets, [
+            ('Complete 10 parts, s', '<= stock'),
+            ('Complete 100 parts, s', None),
+            ('Complete 10000 parts', '>= 20x faster (full mode)')])
 
     def test_wrong_answer_fails(self):
         found, _checks = benchreport.assertions(self.complete(
@@ -259,37 +277,37 @@ class TestReport(unittest.TestCase):
                     observed(7, 2), listing_rows=r, answer_ok=True)] * 3)
                     for p in ('ours', 'stock')}
                 for m, r in zip((0, 1000), rows)}}
-        found, _ = benchreport.assertions({'list_parts': pages([2000, 2000])})
+        found, _ = benchreport.assertions({'list_parts': pages([1001, 1002])})
         self.assertEqual([a['passed'] for a in found], [True, True])
-        # fewer rows at one marker: the target is not met, but no row is
-        # read twice, which is what is asserted
-        found, _ = benchreport.assertions({'list_parts': pages([2000, 1108])})
-        self.assertTrue(found[1]['passed'])
-        self.assertEqual(found[1]['detail'], 'marker 0: 2000, marker 1000: '
-                                             '1108')
-        rows = benchreport.list_parts_rows({'list_parts': pages([2000, 1108])})
+        self.assertEqual(found[1]['detail'], 'marker 0: 1001, marker 1000: '
+                                             '1002')
+        rows = benchreport.list_parts_rows({'list_parts': pages([1001, 2000])})
         self.assertEqual([r.get('met') for r in rows if 'target' in r],
                          [True, False])
-        found, _ = benchreport.assertions({'list_parts': pages([2001, 2000])})
+        # the whole upload read for one page (stock s3api's way) fails
+        found, _ = benchreport.assertions({'list_parts': pages([1001, 2000])})
         self.assertFalse(found[1]['passed'])
 
     def test_list_uploads_rows(self):
-        def listing(before, after):
-            results = {'uploads': 20, 'completed_objects': 50,
-                       'parts_per_completed_object': 100,
-                       'segment_objects': {'before': 40, 'after': 5040}}
-            for when, rows in (('before', before), ('after', after)):
-                results[when] = {p: benchreport.collect([dict(
-                    observed(4, 2), listing_rows=rows, answer_ok=True)] * 3)
-                    for p in ('ours', 'stock')}
+        def listing(*rows):
+            results = {'uploads': 20, 'parts_per_completed_object': 100,
+                       'completed': {}}
+            for count, ours in zip((0, 50), rows):
+                results['completed'][str(count)] = dict({
+                    p: benchreport.collect([dict(
+                        observed(4, 1), listing_rows=r, answer_ok=True)] * 3)
+                    for p, r in (('ours', ours), ('stock', 40 + 100 * count))
+                }, segment_objects=40 + 100 * count)
             return {'list_uploads': results}
-        found, _ = benchreport.assertions(listing(40, 5040))
+        found, _ = benchreport.assertions(listing(21, 21))
         self.assertEqual([a['passed'] for a in found], [True, True])
         self.assertEqual(found[1]['detail'],
-                         'before: 40 of 40; after: 5040 of 5040')
+                         '0 completed: 21 (40 segment objects); '
+                         '50 completed: 21 (5040 segment objects)')
         self.assertEqual([r.get('met') for r in benchreport.list_uploads_rows(
-            listing(40, 5040)) if 'target' in r], [True, False])
-        found, _ = benchreport.assertions(listing(80, 5040))
+            listing(21, 20)) if 'target' in r], [True, False])
+        # reading the segments container fails
+        found, _ = benchreport.assertions(listing(21, 5040))
         self.assertFalse(found[1]['passed'])
 
     def test_judge(self):
@@ -327,7 +345,9 @@ class TestBenchHelpers(unittest.TestCase):
         self.assertEqual(full['part_sizes'], (8 * benchlib.MIB,
                                               64 * benchlib.MIB))
         self.assertEqual(full['threads'], (1, 4))
-        self.assertEqual(full['complete_parts'], (10, 100, 1000, 10000))
+        self.assertEqual(full['complete_parts'],
+                         (1, 3, 10, 100, 1000, 10000))
+        self.assertEqual(full['lmu_completed'], (0, 50, 200))
         self.assertEqual(full['rss_total'], 2 * benchlib.GIB)
         self.assertEqual((mpu_bench.MODES['quick']['reps'], full['reps']),
                          (3, 5))

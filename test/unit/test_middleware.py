@@ -142,6 +142,16 @@ class TestFilterFactory(unittest.TestCase):
             {}, abort_incomplete_days_default='8')(FakeAuth(FakeSwift()))
         self.assertEqual(8, app.conf.abort_incomplete_days_default)
 
+    def test_upload_layout_default_ours(self):
+        app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
+        self.assertEqual('immutable', app.conf.upload_layout)
+        app = middleware.filter_factory({}, upload_layout=' Stock ')(
+            FakeAuth(FakeSwift()))
+        self.assertEqual('stock', app.conf.upload_layout)
+        with self.assertRaises(ValueError):
+            middleware.filter_factory({}, upload_layout='fenced')(
+                FakeAuth(FakeSwift()))
+
     def test_is_upstream_middleware(self):
         app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
         self.assertIsInstance(app, s3api.S3ApiMiddleware)

@@ -1,8 +1,12 @@
 """CompleteMultipartUpload of uploads of our layout."""
 
+import json
+from unittest import mock
+
 from swift.common.middleware.s3api.etree import fromstring
 
-from swift3_multipart import layout, mpu
+from swift3_multipart import layout, mpu, tasks
+from swift3_multipart.controllers import expiring
 from test.unit.base import OBJ, SEGMENTS
 from test.unit.our_layout import OurLayoutTestCase, OUR_ID, RECORD, \
     ABORT_RECORD, attempt, attempt_path, attempt_row, manifest_body
@@ -14,6 +18,14 @@ S3_ETAG = mpu.multipart_etag([ETAGS[1], ETAGS[2]])
 OURS = {layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID,
         'X-Object-Sysmeta-S3api-Etag': S3_ETAG,
         'X-Static-Large-Object': 'True'}
+NOW = 1764720100
+# the reaper's task that frees the attempts the manifest does not name,
+# an hour after the Complete (sweep_delay)
+SWEEP_DUE = NOW + 3600
+SWEEP_NAME = tasks.task_name(SWEEP_DUE, 'AUTH_test', 'bucket', OUR_ID)
+SWEEP_TASK = '/v1/.s3api_mpu_expiring/%s/%s' % (
+    tasks.task_container(SWEEP_NAME, SWEEP_DUE), SWEEP_NAME)
+RECORD_HEAD = ('HEAD', RECORD)
 
 
 class TestOurComplete(OurLayoutTestCase):
@@ -30,16 +42,19 @@ class TestOurComplete(OurLayoutTestCase):
         self.swift.register('DELETE', RECORD, 204)
         for number, n in ((1, 1), (1, 2), (2, 3), (3, 4)):
             self.swift.register('DELETE', attempt_path(number, n), 204)
+        self.swift.register('PUT', SWEEP_TASK, 201)
+        clock = mock.patch.object(expiring, 'time')
+        clock.start().time.return_value = NOW + 0.5
+        self.addCleanup(clock.stop)
         # before: no object (never one); once written: ours
         self.key_before = (404, {})
         self.manifest = manifest_body(attempt(1, 2), attempt(2, 3))
 
     def register_key(self, *after):
         after = after or ((200, OURS),)
-        # head_key, superseded_parts' look, head_key again, then the
-        # manifests the sweep keeps
-        self.swift.register_then('HEAD', OBJ, self.key_before,
-                                 self.key_before, *after)
+        # head_key, then (a manifest refused, an abort to back off from)
+        # head_key again, then the manifests the sweep keeps
+        self.swift.register_then('HEAD', OBJ, self.key_before, *after)
         self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
                             OURS, self.manifest)
 
@@ -76,13 +91,40 @@ class TestOurComplete(OurLayoutTestCase):
                         calls.index(('HEAD', ABORT_RECORD)))
         self.assertLess(calls.index(('HEAD', ABORT_RECORD)),
                         calls.index(('DELETE', RECORD)))
-        # the attempts no manifest names go, the others stay
+        # the whole conversation: the record, the key, one listing, the
+        # manifest, the abort record, the record again; the attempts the
+        # manifest does not name (1/1 older, 3 left out) are the reaper's,
+        # an hour later
+        listing = self.attempts_listing()
+        self.assertEqual([
+            ('HEAD', '/v1/AUTH_test'), ('HEAD', '/v1/AUTH_test/bucket'),
+            ('HEAD', SEGMENTS), ('HEAD', SEGMENTS), RECORD_HEAD,
+            ('HEAD', OBJ), ('GET', listing), ('PUT', MANIFEST_PUT),
+            ('HEAD', ABORT_RECORD), ('DELETE', RECORD), ('PUT', SWEEP_TASK)],
+            [c for c in calls if c[0] != 'TEST'])
+        self.assertEqual([RECORD], self.deleted())
+        self.assertEqual({'key': 'obj', 'default_days': 0, 'max_days': 0},
+                         json.loads(self.sent('PUT', SWEEP_TASK)[1]))
+
+    def test_nothing_left_out_nothing_queued(self):
+        self.swift.register_container(SEGMENTS, [
+            attempt_row(1, 2, etag=ETAGS[1], size=5 * MIB),
+            attempt_row(2, 3, etag=ETAGS[2], size=7)])
+        self.register_key()
+        self.assertEqual(200, self.complete().status_int)
+        self.assertNotIn(('PUT', SWEEP_TASK), self.swift.calls)
+        self.assertEqual([RECORD], self.deleted())
+        # the key is read once (X-Newest), before the manifest
+        self.assertEqual(1, self.swift.calls.count(('HEAD', OBJ)))
+
+    def test_sweep_delay_zero_frees_at_once(self):
+        self.app.conf.sweep_delay = 0
+        self.register_key((200, OURS))
+        self.assertEqual(200, self.complete().status_int)
         self.assertEqual(sorted([RECORD, attempt_path(1, 1),
                                  attempt_path(3, 4)]),
                          sorted(self.deleted()))
-        # no fence, no marker
-        self.assertEqual([], [c for c in calls if c[0] == 'PUT' and
-                              c[1].startswith(SEGMENTS)])
+        self.assertNotIn(('PUT', SWEEP_TASK), self.swift.calls)
 
     def test_written_above_what_the_key_holds(self):
         self.key_before = (404, {'X-Backend-Timestamp': '1764800000.12345'})
@@ -181,10 +223,32 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
 
-    def test_a_later_write_replaced_it_at_once(self):
+    def test_a_later_write_was_there(self):
+        # every object server refused the manifest: a later write holds
+        # the key (as if completed, then overwritten)
         self.register_key((200, {'Etag': 'abc'}))
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+            'Response Status': '202 Accepted', 'Errors': []})
         resp = self.complete()
         self.assertEqual(200, resp.status_int, resp.body)
-        # nothing names the attempts any more
-        self.assertIn(attempt_path(1, 2), self.deleted())
-        self.assertIn(RECORD, self.deleted())
+        self.assertEqual([RECORD], self.deleted())
+        # nothing names the attempts: the reaper frees them
+        self.assertIn(('PUT', SWEEP_TASK), self.swift.calls)
+
+    def test_an_identical_complete_was_there(self):
+        self.register_key((200, OURS))
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+            'Response Status': '202 Accepted', 'Errors': []})
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual([RECORD], self.deleted())
+
+    def test_a_complete_of_other_parts_was_there(self):
+        self.register_key((200, dict(OURS, **{
+            'X-Object-Sysmeta-S3api-Etag': 'other-2'})))
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+            'Response Status': '202 Accepted', 'Errors': []})
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        # its parts are not ours to free
+        self.assertEqual([RECORD], self.deleted())

@@ -89,6 +89,29 @@ class TestUploadPart(OurLayoutTestCase):
         self.assertEqual('true', self.newest('HEAD', RECORD))
         self.assertEqual(b'a', self.sent('PUT', attempt_path(3))[1])
 
+    def test_copy_of_a_source_version(self):
+        # the copy source's ?versionId= is the source's: our look-ups of
+        # the record go without it (object versioning answers 400 to a
+        # version-id on a reserved name)
+        src = '/v1/AUTH_test/src/key?version-id=v1'
+        # (s3api authenticates with the query it made)
+        self.swift.register('TEST', '/v1/AUTH_test?version-id=v1', 204)
+        self.swift.register('HEAD', src, 200, {
+            'Content-Length': '5', 'Etag': ETAG,
+            'Last-Modified': 'Sat, 21 Nov 2026 10:00:00 GMT'})
+        # (Swift's copy middleware reads that version of the source)
+        put = attempt_path(1) + '?version-id=v1'
+        self.swift.register('PUT', put, 201, {
+            'Etag': ETAG, 'Last-Modified': 'Sat, 21 Nov 2026 11:00:00 GMT'})
+        self.register_record()
+        resp = self.put(headers={
+            'X-Amz-Copy-Source': '/src/key?versionId=v1'})
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual([('HEAD', src), ('PUT', put), ('HEAD', RECORD)],
+                         [c for c in self.swift.calls if c not in AUTH_CALLS
+                          and c[0] != 'TEST'])
+        self.assertEqual('/src/key', self.sent('PUT', put)[0]['X-Copy-From'])
+
     def test_again_is_another_attempt(self):
         self.swift.register('PUT', attempt_path(1, 1), 201, {'Etag': ETAG})
         self.swift.register('PUT', attempt_path(1, 2), 201, {'Etag': ETAG})
@@ -156,6 +179,16 @@ class TestUploadPart(OurLayoutTestCase):
         self.assertEqual('6Le+Qw==', self.sent('PUT', attempt_path(1))[0][
             'X-Object-Sysmeta-S3api-Checksum-Crc32'])
 
+    def test_key_too_long_for_an_attempt(self):
+        # Create refuses keys whose attempts would not fit: nothing of
+        # such a key is written
+        key = 'k' * 1000
+        resp = self.call('PUT', '/bucket/%s?partNumber=1&uploadId=%s' % (
+            key, OUR_ID), body=b'a')
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE')])
+
     def test_segments_container_gone(self):
         self.swift.register('PUT', attempt_path(1), 404)
         resp = self.put()
@@ -195,16 +228,28 @@ class TestListParts(OurLayoutTestCase):
                          elem.find('./Initiator/ID').text)
         self.assertEqual('true', self.newest('HEAD', RECORD))
 
+    def listings(self):
+        return [path for method, path in self.swift.calls
+                if method == 'GET' and path.startswith(SEGMENTS + '?')]
+
     def test_pages(self):
         elem, parts = self.parts('&max-parts=1')
         self.assertEqual([1], [p[0] for p in parts])
         self.assertEqual('"%s"' % ('4' * 32), parts[0][1])
         self.assertEqual('true', elem.find('./IsTruncated').text)
         self.assertEqual('1', elem.find('./NextPartNumberMarker').text)
+        # a page of one part reads two rows (the second tells whether
+        # part 1 has a newer attempt); part 1 had one, so one row more
+        self.assertEqual([
+            self.attempts_listing(0, limit=2),
+            self.attempts_listing(limit=1, marker=attempt(1, 4))],
+            self.listings())
+        del self.swift.calls[:]
         elem, parts = self.parts('&max-parts=1&part-number-marker=1')
         self.assertEqual([2], [p[0] for p in parts])
         # the listing starts after part 1: its rows are not read again
-        self.assertIn(('GET', self.attempts_listing(1)), self.swift.calls)
+        self.assertEqual([self.attempts_listing(1, limit=2)],
+                         self.listings())
         elem, parts = self.parts('&part-number-marker=2')
         self.assertEqual([10], [p[0] for p in parts])
         self.assertEqual('false', elem.find('./IsTruncated').text)

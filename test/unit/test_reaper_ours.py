@@ -23,6 +23,7 @@ class TestReaperOurLayout(ReaperTestCase):
         self.swift.register('HEAD', RECORD, record)
         self.swift.register('DELETE', RECORD, 204)
         self.swift.register('HEAD', BUCKET, 204, LIFECYCLE)
+        self.swift.register('HEAD', SEGMENTS, 204)
         self.swift.register_stored(ABORT_RECORD)
         if key_headers is None:
             self.swift.register('HEAD', OBJ, 404)
@@ -78,6 +79,20 @@ class TestReaperOurLayout(ReaperTestCase):
             ('DELETE', TASKS + '/' + container)], self.writes())
         self.assertEqual((0, 1, 1, 7), (stats['aborted'], stats['gone'],
                                         stats['parts'], stats['bytes']))
+
+    def test_sweep_of_a_deleted_bucket_is_done(self):
+        # a Complete queued the sweep; the bucket went since, its segments
+        # with it: nothing to do, no error, the task goes
+        container, name, body = task(upload_id=OUR_ID)
+        self.register_tasks((container, name, body))
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', BUCKET, 404)
+        stats = self.reaper.run_once(now=NOW)
+        self.assertEqual((0, 1, 0), (stats['errors'], stats['gone'],
+                                     stats['parts']))
+        self.assertEqual([
+            ('DELETE', '%s/%s/%s' % (TASKS, container, name)),
+            ('DELETE', TASKS + '/' + container)], self.writes())
 
     def test_dry_run_of_a_gone_upload_writes_nothing(self):
         self.reaper.dry_run = True
