@@ -187,6 +187,9 @@ class AccessTestCase(unittest.TestCase):
                 Bucket=bucket, Key='obj', UploadId=upload_id)),
             ('CreateMultipartUpload', lambda: s3.create_multipart_upload(
                 Bucket=bucket, Key='obj')),
+            # READ on the object (it answered 500 under s3_acl, issue 12)
+            ('GetObjectAttributes', lambda: s3.get_object_attributes(
+                Bucket=bucket, Key='done', ObjectAttributes=['ETag'])),
         ]
 
     def copy_from_src(self, bucket):
@@ -208,6 +211,33 @@ class TestSameAccountWithoutGrants(AccessTestCase):
     def test_every_operation_denied(self):
         for name, call in self.victim_operations(self.attacker):
             self.assertRefused(('AccessDenied',), name, call)
+
+    def test_object_attributes_need_read(self):
+        """GetObjectAttributes under s3_acl: the owner reads them, the
+        other user once granted READ on the object (a multipart object:
+        its parts too).
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
+        """
+        done = self.owner.complete_multipart_upload(
+            Bucket=self.victim, Key='obj', UploadId=self.upload_id,
+            MultipartUpload={'Parts': self.parts})
+
+        def attributes(s3):
+            return s3.get_object_attributes(
+                Bucket=self.victim, Key='obj',
+                ObjectAttributes=['ETag', 'ObjectParts', 'ObjectSize'])
+        got = attributes(self.owner)
+        self.assertEqual(done['ETag'].strip('"'), got['ETag'])
+        self.assertEqual(2 * len(PART), got['ObjectSize'])
+        self.assertEqual(2, got['ObjectParts']['TotalPartsCount'])
+        with self.assertRaises(ClientError) as caught:
+            attributes(self.attacker)
+        self.assertEqual('AccessDenied', error_code(caught.exception))
+        DENIALS[(self.user, 'AccessDenied')] += 1
+        self.owner.put_object_acl(
+            Bucket=self.victim, Key='obj', GrantFullControl='id=' + OWNER,
+            GrantRead='id=' + SAME_ACCOUNT)
+        self.assertEqual(got['ETag'], attributes(self.attacker)['ETag'])
 
     def test_upload_part_copy_from_unreadable_bucket_denied(self):
         # they may write to the shared bucket, and read nothing else
@@ -236,8 +266,9 @@ class TestOtherAccount(AccessTestCase):
         self.attacker.put_object(Bucket=self.victim, Key='done', Body=PART)
         self.__dict__.pop('last_state', None)
         for name, call in self.victim_operations(self.attacker):
-            if name in ('ListMultipartUploads', 'CreateMultipartUpload'):
-                continue    # of their own bucket: allowed
+            if name in ('ListMultipartUploads', 'CreateMultipartUpload',
+                        'GetObjectAttributes'):
+                continue    # of their own bucket and object: allowed
             self.assertRefused(('AccessDenied', 'NoSuchUpload'), name, call)
         self.assertRefused(('AccessDenied', 'NoSuchKey'),
                            *self.copy_from_src(self.shared))

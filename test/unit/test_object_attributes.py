@@ -82,3 +82,52 @@ class TestObjectAttributes(MultipartTestCase):
         self.swift.register('HEAD', OBJ, 404)
         resp = self.attributes('ETag')
         self.assertS3Error(resp, 404, 'NoSuchKey')
+
+
+def acl(*readers):
+    """Object ACL sysmeta: test:tester owns it, ``readers`` may read."""
+    return {'X-Object-Sysmeta-S3api-Acl': json.dumps({
+        'Owner': 'test:tester', 'Grant': [
+            {'Permission': 'FULL_CONTROL', 'Grantee': 'test:tester'}] + [
+            {'Permission': 'READ', 'Grantee': r} for r in readers]})}
+
+
+class TestObjectAttributesS3Acl(MultipartTestCase):
+    """Under s3_acl (issue 12: 500 on every call): READ on the object."""
+    conf = {'s3_acl': 'true'}
+
+    def setUp(self):
+        super().setUp()
+        owner = json.dumps({'Owner': 'test:tester', 'Grant': [
+            {'Permission': 'FULL_CONTROL', 'Grantee': 'test:tester'}]})
+        self.swift.register('HEAD', '/v1/AUTH_test/bucket', 204, {
+            'X-Container-Sysmeta-S3api-Acl': owner})
+        self.swift.register('HEAD', OBJ, 200, dict(SLO_HEAD, **acl()))
+
+    def attributes(self, user='test:tester', query=''):
+        return self.call('GET', '/bucket/obj?attributes' + query, headers={
+            'x-amz-object-attributes': 'ETag,ObjectSize'}, user=user)
+
+    def test_owner(self):
+        resp = self.attributes()
+        self.assertEqual(200, resp.status_int, resp.body)
+        elem = fromstring(resp.body)
+        self.assertEqual('abc-3', elem.find('./ETag').text)
+        self.assertEqual('15', elem.find('./ObjectSize').text)
+
+    def test_reader_and_no_grant(self):
+        self.assertS3Error(self.attributes('test:tester2'), 403,
+                           'AccessDenied')
+        self.swift.register('HEAD', OBJ, 200, dict(
+            SLO_HEAD, **acl('test:tester2')))
+        resp = self.attributes('test:tester2')
+        self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_version_asked_for(self):
+        # the version's own ACL is the one checked
+        self.swift.register('HEAD', OBJ + '?version-id=v1', 200, dict(
+            SLO_HEAD, **dict(acl('test:tester2'), **{
+                'X-Object-Version-Id': 'v1'})))
+        resp = self.attributes('test:tester2', query='&versionId=v1')
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertIn(('HEAD', OBJ + '?version-id=v1'), self.swift.calls)
