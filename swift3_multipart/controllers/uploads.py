@@ -199,8 +199,11 @@ class UploadsController(Controller):
         truncated = len(entries) > max_uploads
         entries = entries[:max_uploads]
         next_key = next_upload_id = ''
-        if truncated:
-            # always set on a truncated page, else clients cannot go on
+        if entries:
+            # the last key and upload id of every page that has one, as
+            # AWS and stock s3api answer (truncated or not); a client
+            # cannot go on from a truncated page without them
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
             last = entries[-1]
             next_key = last.get('key', last.get('prefix'))
             next_upload_id = last.get('upload_id', '')

@@ -837,6 +837,10 @@ class TestListMultipartUploadsParity(ParityTestCase):
                 resp['IsTruncated']), proxy)
             self.assertNotIn('EncodingType', resp, proxy)
             self.assertEqual(uploads, self.listed(resp), proxy)
+            # not truncated, and still the last key and upload id, as
+            # Swift's test_object_multi_upload expects (issue 12, item 9)
+            self.assertEqual(self.listed(resp)[-1], (
+                resp['NextKeyMarker'], resp['NextUploadIdMarker']), proxy)
             for upload in resp['Uploads']:
                 self.assertEqual({'ID': USER, 'DisplayName': USER},
                                  upload['Initiator'], proxy)

@@ -54,6 +54,16 @@ class TestListUploads(MultipartTestCase):
         self.assertEqual('2026-11-21T10:00:00.000Z',
                          elem.find('./Upload/Initiated').text)
         self.assertEqual('STANDARD', elem.find('./Upload/StorageClass').text)
+        # the last key and upload id also on a page that is not truncated
+        # (issue 12, item 9)
+        self.assertEqual('c', elem.find('./NextKeyMarker').text)
+        self.assertEqual('U4', elem.find('./NextUploadIdMarker').text)
+
+    def test_empty_page_has_empty_next_markers(self):
+        elem = self.list_uploads('&max-uploads=0')
+        self.assertEqual([], self.keys(elem))
+        self.assertIsNone(elem.find('./NextKeyMarker').text)
+        self.assertIsNone(elem.find('./NextUploadIdMarker').text)
 
     def test_truncated_page_has_next_markers(self):
         # one upload on the page: stock s3api leaves the markers empty
