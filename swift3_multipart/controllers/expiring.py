@@ -112,12 +112,11 @@ def enqueue(req, app, conf, logger, upload_id, epoch, what='abort'):
     if status == 404:
         _task_request(req, app, '/v1/%s/%s' % (tasks.TASK_ACCOUNT, container))
         status = _task_request(req, app, path, body, headers)
+    metric = 'mpu.lifecycle' if what == 'abort' else 'mpu.sweep'
     if is_success(status):
-        logger.increment('mpu.lifecycle.queued' if what == 'abort'
-                         else 'mpu.sweep.queued')
+        logger.increment(metric + '.queued')
         return True
     logger.error('upload %s: could not queue its %s task %s/%s (%d)',
                  upload_id, what, container, name, status)
-    logger.increment('mpu.lifecycle.queue_error' if what == 'abort'
-                     else 'mpu.sweep.queue_error')
+    logger.increment(metric + '.queue_error')
     return False

@@ -290,8 +290,6 @@ class TestRaces(BucketTestCase):
     label = 'stock layout'
     workers = WORKERS
     jitter = JITTER
-    # races whose lost bytes are a known hole: printed, not failed on
-    known_holes = ()
 
     def setUp(self):
         super(TestRaces, self).setUp()
@@ -336,22 +334,15 @@ class TestRaces(BucketTestCase):
         lost = sum(1 for t in failed
                    if any(p.startswith('bytes lost') for p in t.problems))
         TOTALS['races'] += self.trials
-        hole = name in self.known_holes
         figures.record('races', '%s, %s: %d trials in %.0fs; outcomes %s; '
-                       'bytes lost = %d%s; other problems = %d%s' % (
+                       'bytes lost = %d; other problems = %d%s' % (
                            self.label, name, self.trials, time.time() - start,
                            ', '.join('%s/%s %d' % (a, b, n) for (a, b), n in
                                      sorted(outcomes.items())),
-                           lost, ' (known hole, issue 11)' if hole else '',
-                           len(failed) - lost,
+                           lost, len(failed) - lost,
                            ''.join('; %s %d' % kv for kv in
                                    sorted(notes.items()))))
-        if hole:
-            failed = [t for t in failed if any(
-                not p.startswith('bytes lost') for p in t.problems)]
-            TOTALS['bytes lost in known holes'] += lost
-        else:
-            TOTALS['bytes lost'] += lost
+        TOTALS['bytes lost'] += lost
         TOTALS['failed trials'] += len(failed)
         if failed:
             self.fail('%s: %d of %d trials went wrong (first 10 shown):\n%s'
@@ -438,8 +429,7 @@ def setUpModule():
 def tearDownModule():
     _stock_teardown()
     if TOTALS:
-        figures.record('races', 'all: %d races run, bytes lost = %d (and %d '
-                       'in known holes), trials with problems = %d' % (
+        figures.record('races', 'all: %d races run, bytes lost = %d, '
+                       'trials with problems = %d' % (
                            TOTALS['races'], TOTALS['bytes lost'],
-                           TOTALS['bytes lost in known holes'],
                            TOTALS['failed trials']))
