@@ -9,7 +9,7 @@ from urllib.parse import quote
 from swift.common.middleware.s3api.etree import Element, SubElement, \
     fromstring, tostring, XMLSyntaxError, DocumentInvalid
 from swift.common.middleware.s3api.s3response import MalformedXML, \
-    InvalidPart, InvalidPartOrder, InvalidPartArgument, InvalidRequest
+    InvalidPart, InvalidPartOrder, InvalidPartArgument
 
 from swift3_multipart import mpu
 
@@ -156,16 +156,16 @@ def parse_complete(body, max_part_number, upload_id, logger=None):
 
     :returns: a list of (part number, hex etag, {algorithm: base64}),
         strictly ascending.
-    :raises InvalidRequest: no body at all (AWS: "You must specify at least
-        one part").
-    :raises MalformedXML: the body is not a CompleteMultipartUpload
-        document with at least one Part.
+    :raises MalformedXML: no body, or one that is not a
+        CompleteMultipartUpload document with at least one Part. (AWS
+        answers both so; stock s3api answers an empty body InvalidRequest,
+        "You must specify at least one part".)
     :raises InvalidArgument: a part number outside 1..max_part_number.
     :raises InvalidPartOrder: part numbers not strictly ascending.
     :raises InvalidPart: an ETag that cannot be a part's MD5.
     """
     if not body:
-        raise InvalidRequest(msg='You must specify at least one part')
+        raise MalformedXML()
     try:
         root = fromstring(body, 'CompleteMultipartUpload', logger)
     except (XMLSyntaxError, DocumentInvalid):

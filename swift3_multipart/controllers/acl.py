@@ -1,6 +1,8 @@
 """s3api's ACL handlers (under ``s3_acl = true``), for our layout too."""
 
 from swift.common.middleware.s3api import acl_handlers
+from swift.common.middleware.s3api.s3response import NoSuchKey, \
+    NoSuchUpload
 
 from swift3_multipart import layout
 
@@ -14,6 +16,15 @@ class UploadAclHandler(acl_handlers.UploadAclHandler):
     """
 
     def PUT(self, app):
-        if layout.is_ours(self.req.params.get('uploadId')):
+        upload_id = self.req.params.get('uploadId')
+        if layout.is_ours(upload_id):
             return
-        super().PUT(app)
+        try:
+            super().PUT(app)
+        except NoSuchKey:
+            # The marker went between our check and the manifest's PUT: a
+            # racing Abort or Complete ended the upload. AWS answers
+            # NoSuchUpload, never NoSuchKey, to a Complete of an upload
+            # that is gone (issue 12 item 3):
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+            raise NoSuchUpload(upload_id=upload_id)

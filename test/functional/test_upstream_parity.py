@@ -1297,33 +1297,41 @@ class TestCompleteMultipartUploadParity(ParityTestCase):
                 self.assertEqual(b''.join(bodies), got['Body'].read(), proxy)
                 self.assertEqual(aws_multipart_etag(bodies), got['ETag'])
 
-    def check_without_part_list(self, proxy):
+    def check_without_part_list(self, proxy, code, message):
         # What S3 answers to a Complete with no body at all (an SDK call
-        # without MultipartUpload): https://github.com/boto/boto3/issues/50
+        # without MultipartUpload), and to one whose body lists no part
         s3, bucket = self.clients[proxy], self.buckets[proxy]
         upload_id, _ = self.start(s3, bucket, [b'a'])
-        err = self.assertS3Error('InvalidRequest', 400,
-                                 s3.complete_multipart_upload,
+        err = self.assertS3Error(code, 400, s3.complete_multipart_upload,
                                  Bucket=bucket, Key='obj', UploadId=upload_id)
-        self.assertEqual('You must specify at least one part',
-                         err.response['Error']['Message'])
+        self.assertIn(message, err.response['Error']['Message'])
+        self.assertS3Error('MalformedXML', 400, s3.complete_multipart_upload,
+                           Bucket=bucket, Key='obj', UploadId=upload_id,
+                           MultipartUpload={'Parts': []})
+        # nothing was written, the upload goes on
+        self.assertS3Error('NoSuchKey', 404, s3.head_object,
+                           Bucket=bucket, Key='obj')
+        s3.list_parts(Bucket=bucket, Key='obj', UploadId=upload_id)
 
-    # FIXED REGRESSION: an empty body answered MalformedXML.
+    # FIXED REGRESSION: an empty body answered InvalidRequest (issue 12
+    # item 6).
     def test_complete_without_part_list(self):
         """
-        A Complete without a body is InvalidRequest: "You must specify at
-        least one part".
+        A Complete without a body, or with no Part in it, is MalformedXML,
+        as AWS answers.
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
-        self.check_without_part_list('ours')
+        self.check_without_part_list('ours', 'MalformedXML',
+                                     'not well-formed')
 
     def test_complete_without_part_list_stock(self):
         """
-        Stock s3api answers a Complete without a body as the test above
-        expects.
+        Stock s3api answers a Complete without a body InvalidRequest (one
+        without parts MalformedXML): a difference the README names.
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
-        self.check_without_part_list('stock')
+        self.check_without_part_list('stock', 'InvalidRequest',
+                                     'You must specify at least one part')
 
     def test_delete_bucket_with_a_multipart_object(self):
         """

@@ -10,7 +10,8 @@ from swift3_multipart import mpu
 from swift3_multipart.controllers.upload import UploadController
 from test.unit.helpers import s3_request
 from test.unit.base import MultipartTestCase, AUTH_CALLS, MARKER, OBJ, \
-    FENCE, PREVIOUS_OBJECT_CALLS, UPLOAD_ID, listing_page, part_row, part_path
+    FENCE, PREVIOUS_OBJECT_CALLS, UPLOAD_ID, BUCKET, SEGMENTS, listing_page, \
+    part_row, part_path
 
 MIB = 1024 * 1024
 ETAGS = [hashlib.md5(b'part%d' % n).hexdigest() for n in range(4)]
@@ -179,11 +180,15 @@ class TestComplete(MultipartTestCase):
         self.assertNotIn('PUT', self.methods_besides_fence())
 
     def test_no_body(self):
-        """AWS (and stock s3api): "You must specify at least one part"."""
+        """AWS answers MalformedXML, as to a body without parts (stock
+        s3api: InvalidRequest, "You must specify at least one part"), and
+        nothing is written (issue 12 item 6).
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
         self.register_marker()
         resp = self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID)
-        self.assertS3Error(resp, 400, 'InvalidRequest')
-        self.assertIn(b'at least one part', resp.body)
+        self.assertS3Error(resp, 400, 'MalformedXML')
+        self.assertNotIn('PUT', self.methods_besides_fence())
 
     def test_location(self):
         self.register_marker()
@@ -342,3 +347,58 @@ class TestComplete(MultipartTestCase):
         resp = self.complete(parts, headers={
             'x-amz-mp-object-size': str(5 * MIB + 10)})
         self.assertEqual(200, resp.status_int, resp.body)
+
+
+class TestCompleteS3Acl(MultipartTestCase):
+    """Under s3_acl, the manifest's PUT copies the ACL Create left on the
+    marker, with one more HEAD of it (s3api's UploadAclHandler)."""
+    conf = {'s3_acl': 'true'}
+
+    def setUp(self):
+        super().setUp()
+        owner = json.dumps({'Owner': 'test:tester', 'Grant': [
+            {'Permission': 'FULL_CONTROL', 'Grantee': 'test:tester'}]})
+        self.swift.register('HEAD', BUCKET, 204, {
+            'X-Container-Sysmeta-S3api-Acl': owner,
+            'X-Backend-Storage-Policy-Index': '0'})
+        self.swift.register('HEAD', SEGMENTS, 204, {
+            'X-Container-Sysmeta-S3api-Acl': owner})
+        self.swift.register_listing(*listing_page([part_row(1, ETAGS[1],
+                                                            10)]))
+        self.swift.register_listing(*listing_page(
+            [], 'obj/%s/1' % UPLOAD_ID))
+        self.marker = {'Content-Type': 'application/directory',
+                       'X-Backend-Timestamp': '1700000000.00000',
+                       'X-Object-Sysmeta-S3api-Tmpacl': owner}
+        self.swift.register('DELETE', MARKER, 204)
+
+    def complete(self):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % UPLOAD_ID,
+                         body=complete_xml([(1, ETAGS[1])]))
+
+    def test_complete(self):
+        self.swift.register('HEAD', MARKER, 200, self.marker)
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, slo_result())
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        headers, _ = self.sent('PUT', MANIFEST_PUT)
+        self.assertIn('test:tester',
+                      headers['X-Object-Sysmeta-S3api-Acl'])
+        self.assertEqual(4, self.swift.calls.count(('HEAD', MARKER)))
+
+    def test_marker_gone_before_the_manifest(self):
+        """An Abort (or a Complete) ended the upload after our checks and
+        before the manifest's ACL copy read the marker: NoSuchUpload, as
+        AWS answers, not s3api's NoSuchKey (issue 12 item 3), and nothing
+        written.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        # the upload's check, the fence's, the one after the fence, then
+        # the ACL handler's: gone
+        self.swift.register_then('HEAD', MARKER, *(
+            [(200, self.marker)] * 3 + [(404, {})]))
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertEqual(4, self.swift.calls.count(('HEAD', MARKER)))
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+        self.assertFenceDown()
