@@ -1,5 +1,7 @@
 """UploadPart and UploadPartCopy (PUT ?partNumber=N&uploadId=ID)."""
 
+import re
+
 from swift.common.middleware.s3api.acl_handlers import PartAclHandler
 from swift.common.middleware.s3api.controllers.base import \
     object_operation, check_container_existence
@@ -9,7 +11,7 @@ from swift.common.middleware.s3api.s3response import InvalidArgument, \
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
 from swift.common import constraints
 from swift.common.request_helpers import get_container_update_override_key
-from swift.common.swob import Range, str_to_wsgi, parse_date_header
+from swift.common.swob import str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
 from swift3_multipart import checksums, layout, mpu
@@ -24,6 +26,9 @@ from swift3_multipart.controllers.fence import CommitCheck
 # container-update override of the listing's etag: Swift's copy middleware
 # drops it whenever it does not copy the source's etag, and an empty value
 # here would list the part with an empty ETag.)
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+# "bytes=first-last", zero-based offsets, both given
+COPY_SOURCE_RANGE = re.compile(r'^bytes=([0-9]+)-([0-9]+)$')
 COPY_SOURCE_CLEARED = (
     sysmeta_header('object', 'etag'),
     'X-Object-Sysmeta-Swift3-Etag',  # written by the old swift3
@@ -34,30 +39,34 @@ COPY_SOURCE_CLEARED = (
 
 def copy_source_range(req, source_resp):
     """
-    Validate ``x-amz-copy-source-range`` against the source's size.
+    Validate ``x-amz-copy-source-range`` against the source's size: one
+    range ``bytes=first-last``, both given, first <= last < size. AWS
+    refuses a range that ends past the source (``bytes=0-21`` of a 5-byte
+    object) with InvalidArgument 400, "Range specified is not valid for
+    source object of size: 5", where stock s3api (as swob, HTTP) copies what
+    there is (issue 12 item 5):
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
 
     :returns: the value for the backend Range header, or None.
     """
     value = req.headers.get('X-Amz-Copy-Source-Range')
     if value is None:
         return None
-    try:
-        ranges = Range(value)
-    except ValueError:
-        ranges = None
-    if ranges is None or len(ranges.ranges) != 1:
+    match = COPY_SOURCE_RANGE.match(value)
+    if match is None:
         raise InvalidArgument(
             'x-amz-copy-source-range', value,
             'The x-amz-copy-source-range value must be of the form '
             'bytes=first-last where first and last are the zero-based '
             'offsets of the first and last bytes to copy')
+    first, last = int(match.group(1)), int(match.group(2))
     size = int(source_resp.headers['Content-Length'])
-    if not ranges.ranges_for_length(size):
+    if not first <= last < size:
         raise InvalidArgument(
             'x-amz-copy-source-range', value,
             'Range specified is not valid for source object of size: %d'
             % size)
-    return value
+    return 'bytes=%d-%d' % (first, last)
 
 
 def find_trailers(wsgi_input):

@@ -51,13 +51,43 @@ class TestUploadPartCopy(MultipartTestCase):
 
     def test_copy_range_errors(self):
         for rng in ('bytes=1-2,4-5', 'bytes=x-y', 'items=1-2',
-                    'bytes=100-200'):
+                    'bytes=5-', 'bytes=-5', 'bytes= 1-2'):
             self.swift.calls[:] = []
             resp = self.call('PUT', PATH, headers={
                 'X-Amz-Copy-Source': '/src/key',
                 'X-Amz-Copy-Source-Range': rng})
             self.assertS3Error(resp, 400, 'InvalidArgument')
+            self.assertIn(b'must be of the form bytes=first-last', resp.body)
             self.assertNotIn('PUT', [m for m, _ in self.swift.calls], rng)
+
+    def test_copy_range_not_in_the_source(self):
+        """
+        A range that ends past the source (bytes=0-21 of 5 bytes), starts
+        past it, or ends before it starts, is refused as AWS refuses it,
+        and nothing is written (issue 12 item 5); stock s3api copies what
+        the source has.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+        """
+        for rng in ('bytes=0-100', 'bytes=99-100', 'bytes=100-200',
+                    'bytes=20-10'):
+            self.swift.calls[:] = []
+            resp = self.call('PUT', PATH, headers={
+                'X-Amz-Copy-Source': '/src/key',
+                'X-Amz-Copy-Source-Range': rng})
+            self.assertS3Error(resp, 400, 'InvalidArgument')
+            self.assertIn(b'Range specified is not valid for source object '
+                          b'of size: 100', resp.body)
+            self.assertEqual(AUTH_CALLS + [('HEAD', MARKER), ('HEAD', SRC)],
+                             self.swift.calls, rng)
+        for rng in ('bytes=0-99', 'bytes=99-99', 'bytes=0-0'):
+            for recorded in (self.swift.calls, self.swift.headers,
+                             self.swift.bodies):
+                recorded[:] = []
+            resp = self.call('PUT', PATH, headers={
+                'X-Amz-Copy-Source': '/src/key',
+                'X-Amz-Copy-Source-Range': rng})
+            self.assertEqual(200, resp.status_int, rng)
+            self.assertEqual(rng, self.sent('PUT', part_path(2))[0]['Range'])
 
     def test_copy_source_missing(self):
         self.swift.register('HEAD', ACCOUNT + '/src/gone', 404)
