@@ -27,6 +27,9 @@ from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 from swift3_multipart import checksums, manifest, mpu, xml
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
+from swift3_multipart.controllers.conditions import \
+    ConditionalRequestConflict, manifest_headers, \
+    check as conditions_check
 from swift3_multipart.controllers.fence import put_fence, remove_fence, \
     fence_holder, wait_for_complete, settle
 from swift3_multipart.controllers.common import segments_container, \
@@ -250,22 +253,26 @@ class Completion(object):
 
     def check_conditions(self, conditions):
         """
-        If-Match needs the object as it is; Swift cannot check it on the
-        PUT, so it is checked here (a write racing ours is not detected).
-        If-None-Match: * goes with the manifest PUT, where Swift checks it.
+        Check If-Match / If-None-Match against the key's current object
+        (see :mod:`swift3_multipart.controllers.conditions`).
 
         :raises NoSuchKey: If-Match and no object.
-        :raises PreconditionFailed: If-Match of another ETag.
+        :raises PreconditionFailed: a condition does not hold.
         """
         self.conditions = conditions
-        if_match = conditions.get('If-Match')
-        if if_match is None:
-            return
-        resp = self.req.get_response(self.app, 'HEAD', self.req.container_name,
-                                     self.req.object_name)
-        wanted = [normalize_etag(e.strip()) for e in if_match.split(',')]
-        if '*' not in wanted and normalize_etag(resp.etag) not in wanted:
-            raise PreconditionFailed()
+        if conditions:
+            conditions_check(conditions, self._current_etag(),
+                             key_of(self.req))
+
+    def _current_etag(self):
+        """The S3 ETag of the key's current object, or None."""
+        try:
+            resp = self.req.get_response(self.app, 'HEAD',
+                                         self.req.container_name,
+                                         self.req.object_name)
+        except NoSuchKey:
+            return None
+        return normalize_etag(resp.etag)
 
     def headers(self):
         """Headers of the manifest PUT, either way it is written."""
@@ -274,8 +281,7 @@ class Completion(object):
             self.upload_id_sysmeta: self.upload_id,
             S3_ETAG_SYSMETA: self.s3_etag,
         })
-        if 'If-None-Match' in self.conditions:
-            headers['If-None-Match'] = '*'
+        headers.update(manifest_headers(self.conditions))
         if self.checksum:
             algorithm, checksum_type, value = self.checksum
             headers[checksum_sysmeta(algorithm)] = value
@@ -376,6 +382,9 @@ class Completion(object):
         try:
             put_resp = self.req.get_response(below, 'PUT', body=body,
                                              headers=headers)
+        except PreconditionFailed:
+            # an object came since check_conditions found none
+            raise ConditionalRequestConflict()
         finally:
             del self.req.environ['swift.content_type_overridden']
         self.version_id = put_resp.headers.get('x-amz-version-id')
@@ -425,7 +434,8 @@ class Completion(object):
             self.manifest_taken = not status.startswith('202')
             return
         if status.startswith('412'):
-            raise PreconditionFailed()
+            # an object came since check_conditions found none
+            raise ConditionalRequestConflict()
         if any(err in SEGMENT_ERRORS for _, err in errors):
             # a part changed between our check and SLO's
             raise InvalidPart(upload_id=self.upload_id)

@@ -14,7 +14,8 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    refuses it (202 from all of them): only then HEAD the key again, to
    tell another Complete of these parts (the same object: 200), of other
    parts (NoSuchUpload) and a later write (as if completed, then
-   overwritten: 200).
+   overwritten: 200; but 409 ConditionalRequestConflict to a conditional
+   Complete, whose conditions that write may have broken).
 4. Read the abort record: if an Abort has begun, the Complete takes its
    own manifest down again, frees what no manifest names and answers
    NoSuchUpload.
@@ -32,13 +33,16 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
 """
 
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
-    NoSuchUpload, NoSuchKey
+    NoSuchUpload, NoSuchKey, S3Response
 from swift.common.middleware.s3api.utils import sysmeta_header
+from swift.common.swob import normalize_etag
 
 from swift3_multipart import abort, layout
 from swift3_multipart.controllers import attempts, expiring
 from swift3_multipart.controllers.cleanup import ever_versioned
 from swift3_multipart.controllers.common import S3_ETAG_SYSMETA
+from swift3_multipart.controllers.conditions import \
+    ConditionalRequestConflict
 from swift3_multipart.controllers.complete import Completion
 from swift3_multipart.controllers.s3backend import S3Backend
 
@@ -82,6 +86,13 @@ class OurCompletion(Completion):
             return
         super().find_superseded()
 
+    def _current_etag(self):
+        # what start() read, with X-Newest
+        key = self.key_resp
+        if key.status_int // 100 != 2:
+            return None
+        return normalize_etag(S3Response.from_swift_resp(key).etag)
+
     def _unlisted(self, stored, requested):
         return []   # the sweep after the manifest finds them
 
@@ -108,6 +119,11 @@ class OurCompletion(Completion):
         # (202 from all of them): someone else's write is there
         self.landed = self.manifest_taken
         key = None if self.landed else attempts.head_key(self.req, self.app)
+        if not self.landed and self.conditions and not holds_upload(
+                key, self.upload_id):
+            # A write of the key is newer than our manifest: it came after
+            # the conditions were checked. The upload stays in progress.
+            raise ConditionalRequestConflict()
         if not abort.may_complete(self.backend):
             self._back_off()
             raise NoSuchUpload(upload_id=self.upload_id)

@@ -5,7 +5,7 @@ from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     HTTPOk, HTTPNoContent, InvalidArgument, InvalidRequest, NoSuchUpload, \
-    S3NotImplemented, ServiceUnavailable
+    ServiceUnavailable
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
@@ -13,6 +13,7 @@ from swift3_multipart import abort, layout, mpu, xml
 from swift3_multipart.controllers import attempts, records
 from swift3_multipart.controllers.acl import UploadAclHandler
 from swift3_multipart.controllers import completion as completions
+from swift3_multipart.controllers import conditions as complete_conditions
 from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, completed_manifest, \
@@ -149,7 +150,7 @@ class UploadController(Controller):
         """
         upload_id = upload_id_param(req)
         refuse_unsupported(req)
-        conditions = pop_conditions(req)
+        conditions = complete_conditions.pop(req)
         object_size = mp_object_size(req)
         ours = layout.is_ours(upload_id)
         if ours:
@@ -197,11 +198,11 @@ class UploadController(Controller):
             # again, now that no UploadPart can replace a part, and with
             # every part that an Abort or another Complete left
             self._check(completion, requested, object_size)
+            completion.check_conditions(conditions)
             completion.find_superseded()
             # an Abort that came before the fence has removed the marker by
             # now (its settle time is ours)
             head_marker(req, self.app, upload_id)
-            completion.check_conditions(conditions)
         except ErrorResponse:
             completion.unfence()
             raise
@@ -217,8 +218,8 @@ class UploadController(Controller):
             return HTTPOk(body=complete_result(req, s3_etag),
                           content_type='application/xml')
         self._check(completion, requested, object_size)
-        completion.find_superseded()
         completion.check_conditions(conditions)
+        completion.find_superseded()
         return self._answer(req, completion, s3_etag)
 
     def _answer(self, req, completion, s3_etag):
@@ -265,28 +266,6 @@ def finished(req, app, upload_id, s3_etag):
         return HTTPOk(body=complete_result(req, s3_etag),
                       content_type='application/xml')
     raise NoSuchUpload(upload_id=upload_id)
-
-
-def pop_conditions(req):
-    """
-    Take the conditional headers off the request, so that they reach only
-    the write of the object (not the marker HEAD and listings).
-
-    https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
-
-    :returns: dict of the conditions Complete honours.
-    :raises S3NotImplemented: If-None-Match other than '*'.
-    """
-    if_none_match = req.headers.pop('If-None-Match', None)
-    if if_none_match is not None and if_none_match.strip() != '*':
-        raise S3NotImplemented(
-            'If-None-Match is only supported with the value *')
-    conditions = {'If-None-Match': if_none_match,
-                  'If-Match': req.headers.pop('If-Match', None)}
-    # not conditions of CompleteMultipartUpload: AWS ignores them
-    req.headers.pop('If-Modified-Since', None)
-    req.headers.pop('If-Unmodified-Since', None)
-    return {k: v for k, v in conditions.items() if v is not None}
 
 
 def mp_object_size(req):

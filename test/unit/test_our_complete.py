@@ -58,9 +58,9 @@ class TestOurComplete(OurLayoutTestCase):
         self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
                             OURS, self.manifest)
 
-    def complete(self, parts=((1, ETAGS[1]), (2, ETAGS[2]))):
+    def complete(self, parts=((1, ETAGS[1]), (2, ETAGS[2])), headers=None):
         return self.call('POST', '/bucket/obj?uploadId=%s' % OUR_ID,
-                         body=complete_xml(parts))
+                         body=complete_xml(parts), headers=headers)
 
     def deleted(self):
         return [path for method, path in self.swift.calls
@@ -252,3 +252,65 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         # its parts are not ours to free
         self.assertEqual([RECORD], self.deleted())
+
+    def test_conditions_use_the_key_read(self):
+        """
+        If-Match / If-None-Match compare the S3 ETag of what the Complete
+        read of the key (with X-Newest), with no HEAD more (issue 12 item
+        8).
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        self.key_before = (200, {'Etag': 'abc', 'X-Static-Large-Object':
+                                 'True', 'X-Object-Sysmeta-S3api-Etag':
+                                 'abc-2',
+                                 'X-Backend-Timestamp': '1764720050.00000'})
+        for headers in ({'If-None-Match': '"abc-2"'},
+                        {'If-None-Match': '*'},
+                        {'If-Match': '"other-2"'}):
+            self.swift.calls[:] = []
+            self.register_key()
+            resp = self.complete(headers=headers)
+            self.assertS3Error(resp, 412, 'PreconditionFailed')
+            self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+            self.assertEqual(1, self.swift.calls.count(('HEAD', OBJ)))
+            self.assertEqual([], self.deleted())
+        self.swift.calls[:] = []
+        self.register_key()
+        self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
+                            OURS, self.manifest)
+        resp = self.complete(headers={'If-Match': '"abc-2"',
+                                      'If-None-Match': '"x-2"'})
+        self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_a_write_raced_a_conditional_complete(self):
+        """
+        Every object server holds a write newer than our manifest: it came
+        after the conditions were checked. 409 ConditionalRequestConflict,
+        as AWS answers (issue 12 item 10); the upload stays in progress and
+        nothing is freed.
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        for headers in ({'If-None-Match': '*'}, {'If-Match': '*'},
+                        {'If-None-Match': '"x-2"'}):
+            self.swift.calls[:] = []
+            if 'If-Match' in headers:
+                self.key_before = (200, {'Etag': 'abc', 'X-Backend-Timestamp':
+                                         '1764720050.00000'})
+            self.register_key((200, {'Etag': 'def'}))
+            self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+                'Response Status': '202 Accepted', 'Errors': []})
+            resp = self.complete(headers=headers)
+            self.assertS3Error(resp, 409, 'ConditionalRequestConflict')
+            self.assertEqual([], self.deleted())
+            self.assertNotIn(('PUT', SWEEP_TASK), self.swift.calls)
+
+    def test_if_none_match_star_refused_on_the_write(self):
+        # an object server that holds an object refuses If-None-Match: *
+        self.register_key()
+        self.swift.register('PUT', MANIFEST_PUT, 202, {}, {
+            'Response Status': '412 Precondition Failed', 'Errors': []})
+        resp = self.complete(headers={'If-None-Match': '*'})
+        self.assertS3Error(resp, 409, 'ConditionalRequestConflict')
+        self.assertEqual('*', self.sent('PUT', MANIFEST_PUT)[0][
+            'If-None-Match'])
+        self.assertEqual([], self.deleted())
