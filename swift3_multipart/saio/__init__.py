@@ -89,11 +89,13 @@ class Saio(ServerControl):
         (``object-sdb1``...; see :mod:`swift3_multipart.saio.faults`)
     :param commit_delay: seconds each object PUT waits between its body and
         its commit (see :mod:`swift3_multipart.saio.slowcommit`)
+    :param encryption: Swift's encryption middleware in the proxies
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
-                 tls=False, object_servers_per_device=False, commit_delay=0):
+                 tls=False, object_servers_per_device=False, commit_delay=0,
+                 encryption=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -104,7 +106,7 @@ class Saio(ServerControl):
             memcache_port=saved.get('memcache_port'),
             data_dir=saved.get('data_dir'), tls=tls,
             object_servers_per_device=object_servers_per_device,
-            commit_delay=commit_delay)
+            commit_delay=commit_delay, encryption=encryption)
 
     @classmethod
     def load(cls, state_dir, **overrides):
@@ -116,7 +118,7 @@ class Saio(ServerControl):
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
                            'proxies', 'tls', 'object_servers_per_device',
-                           'commit_delay')}
+                           'commit_delay', 'encryption')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -141,6 +143,7 @@ class Saio(ServerControl):
             'tls': conf.tls,
             'object_servers_per_device': conf.object_servers_per_device,
             'commit_delay': conf.commit_delay,
+            'encryption': conf.encryption,
         }, indent=2, sort_keys=True) + '\n')
 
     @property
@@ -406,6 +409,7 @@ class Saio(ServerControl):
             'memcache': conf.memcache_servers,
             'replicas': conf.replicas,
             'commit_delay': conf.commit_delay,
+            'encryption': conf.encryption,
             's3api_options': conf.s3api_options,
             'ca_file': conf.cert_path if conf.tls else None,
         }

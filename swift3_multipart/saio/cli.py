@@ -6,6 +6,7 @@ Usage::
                                 [--s3api-option KEY=VALUE ...]
                                 [--no-stock | --proxies ours,stock[,raw]]
                                 [--tls | --no-tls] [--commit-delay S]
+                                [--encryption | --no-encryption]
                                 [--defaults]
     swift3-multipart-saio stop | status | env | wipe
     swift3-multipart-saio restart-proxy ours|stock|raw
@@ -88,6 +89,10 @@ def make_parser():
                        metavar='SECONDS',
                        help='each object PUT waits this long between its '
                             'body and its commit (a slow disk; 0: none)')
+    start.add_argument('--encryption', action=argparse.BooleanOptionalAction,
+                       default=None,
+                       help="Swift's encryption middleware (keymaster, "
+                            "encryption) in the proxies' pipelines")
     start.add_argument('--defaults', action='store_true',
                        help='ignore the settings of the last start')
     sub.add_parser('stop', parents=[common], help='stop all servers')
@@ -133,6 +138,8 @@ def print_start(saio, out):
     if env.get('commit_delay'):
         print('  commit delay:     %g s per object PUT' % env['commit_delay'],
               file=out)
+    if env.get('encryption'):
+        print('  encryption:       on (keymaster, encryption)', file=out)
     print('  s3api options:    %s' % ' '.join(
         '%s=%s' % kv for kv in sorted(env['s3api_options'].items())),
         file=out)
@@ -166,7 +173,8 @@ def main(argv=None, out=None):
                 if args.s3api_options is not None else None
             kwargs = dict(base_port=args.port, replicas=args.replicas,
                           s3api_options=options, proxies=args.proxies,
-                          tls=args.tls, commit_delay=args.commit_delay)
+                          tls=args.tls, commit_delay=args.commit_delay,
+                          encryption=args.encryption)
             if args.defaults:
                 saio = Saio(state_dir, **{k: v for k, v in kwargs.items()
                                           if v is not None})

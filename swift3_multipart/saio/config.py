@@ -30,6 +30,7 @@ own (``object-sdb1``, ``object-sdb2``...: own port, own ring entry, as the
 nodes of a real cluster), so that a test can stop one of them.
 """
 
+import base64
 import hashlib
 import os
 import pwd
@@ -87,6 +88,8 @@ PROXY_PIPELINE = (
     'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache',
     'listing_formats', 's3api', 'tempauth', 'copy', 'slo', 'dlo',
     'versioned_writes', 'symlink', 'proxy-logging', 'proxy-server')
+# with encryption=True, before the pipeline's last proxy-logging
+ENCRYPTION_FILTERS = ('keymaster', 'encryption')
 # what the raw proxy leaves out of PROXY_PIPELINE
 S3_AND_AUTH = ('s3api', 'tempauth')
 INTERNAL_CLIENT_PIPELINE = (
@@ -181,12 +184,16 @@ class SaioConfig(object):
     :param commit_delay: seconds every object server waits between a PUT's
         body and its commit (see :mod:`swift3_multipart.saio.slowcommit`);
         0 runs Swift's own object server
+    :param encryption: Swift's ``keymaster`` and ``encryption`` filters in
+        every proxy's pipeline (right of all others but the last
+        proxy-logging, as Swift's docs say), with a root secret of this
+        SAIO's own
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
                  data_dir=None, tls=False, object_servers_per_device=False,
-                 commit_delay=0):
+                 commit_delay=0, encryption=False):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.base_port = int(base_port)
         self.replicas = int(replicas)
@@ -202,6 +209,7 @@ class SaioConfig(object):
         self.tls = bool(tls)
         self.user = current_user()
         self.object_servers_per_device = bool(object_servers_per_device)
+        self.encryption = bool(encryption)
         self.commit_delay = float(commit_delay or 0)
         if self.commit_delay < 0:
             raise ValueError('commit_delay must not be negative')
@@ -299,9 +307,26 @@ class SaioConfig(object):
         return self.path('logs', '%s.log' % process_name)
 
     def pipeline(self, names):
-        """A pipeline without ``cache`` unless memcached runs."""
-        return [n for n in names
-                if n != 'cache' or self.memcache_servers is not None]
+        """A pipeline without ``cache`` unless memcached runs; with
+        ``keymaster encryption`` before its last proxy-logging if
+        :attr:`encryption`."""
+        names = [n for n in names
+                 if n != 'cache' or self.memcache_servers is not None]
+        if self.encryption and 'proxy-server' in names:
+            at = names.index('proxy-server')
+            if names[at - 1] == 'proxy-logging':
+                at -= 1
+            names[at:at] = list(ENCRYPTION_FILTERS)
+        return names
+
+    @property
+    def encryption_root_secret(self):
+        """The keymaster's root secret: base64 of 32 bytes, the same for
+        the same state dir (a test SAIO's; data stays readable across
+        restarts)."""
+        digest = hashlib.sha256(
+            ('swift3_multipart saio ' + self.state_dir).encode('utf-8'))
+        return base64.b64encode(digest.digest()).decode('ascii')
 
     # --- file contents ---------------------------------------------------
 
@@ -381,6 +406,7 @@ class SaioConfig(object):
             sections.append(('filter:cache', [
                 ('use', 'egg:swift#memcache'),
                 ('memcache_servers', self.memcache_servers)]))
+        sections.extend(self.encryption_sections())
         return sections
 
     def proxy_conf(self, name):
@@ -409,6 +435,8 @@ class SaioConfig(object):
         ])
 
     def internal_client_conf(self):
+        # with encryption, the reaper's and audit's internal client needs
+        # it too: they read manifests, which are stored encrypted
         sections = [
             ('DEFAULT', [('swift_dir', self.state_dir),
                          ('user', self.user),
@@ -424,7 +452,18 @@ class SaioConfig(object):
             sections.append(('filter:cache', [
                 ('use', 'egg:swift#memcache'),
                 ('memcache_servers', self.memcache_servers)]))
+        sections.extend(self.encryption_sections())
         return render(sections)
+
+    def encryption_sections(self):
+        if not self.encryption:
+            return []
+        return [
+            ('filter:keymaster', [
+                ('use', 'egg:swift#keymaster'),
+                ('encryption_root_secret', self.encryption_root_secret)]),
+            ('filter:encryption', [('use', 'egg:swift#encryption')]),
+        ]
 
     def ring_devices(self, kind):
         """Device dicts of a ring: one zone per device, all on 127.0.0.1;

@@ -1,5 +1,6 @@
 """Unit tests of the SAIO launcher's config writing (no server is started)."""
 
+import base64
 import io
 import os
 import shutil
@@ -90,6 +91,33 @@ class TestProxyConf(TempDirTestCase):
         self.assertEqual([pipeline.index(n) for n in order],
                          sorted(pipeline.index(n) for n in order))
         self.assertEqual(pipeline.count('proxy-logging'), 2)
+
+    def test_encryption(self):
+        """keymaster and encryption right of every filter but the last
+        proxy-logging, as Swift's docs want them; the internal client
+        (reaper, audit) has them too, with the same root secret."""
+        conf = self.make_config(encryption=True)
+        for name in PROXY_KINDS:
+            pipeline = self.pipeline(conf, name)
+            self.assertEqual(['symlink', 'keymaster', 'encryption',
+                              'proxy-logging', 'proxy-server'],
+                             pipeline[-5:], name)
+            parser = parse(conf.proxy_conf(name))
+            secret = parser.get('filter:keymaster', 'encryption_root_secret')
+            self.assertEqual(32, len(base64.b64decode(secret)))
+            self.assertEqual('egg:swift#encryption',
+                             parser.get('filter:encryption', 'use'))
+        parser = parse(conf.internal_client_conf())
+        self.assertEqual(['catch_errors', 'keymaster', 'encryption',
+                          'proxy-logging', 'proxy-server'],
+                         parser.get('pipeline:main', 'pipeline').split())
+        self.assertEqual(secret, parser.get('filter:keymaster',
+                                            'encryption_root_secret'))
+        # the same state dir, the same secret (data stays readable)
+        self.assertEqual(secret, self.make_config(
+            encryption=True).encryption_root_secret)
+        self.assertNotIn('keymaster', self.pipeline(self.make_config(),
+                                                    'ours'))
 
     def test_every_filter_has_a_section(self):
         conf = self.make_config(memcache_port=11211)
