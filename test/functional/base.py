@@ -2,6 +2,8 @@
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
 import unittest
 import uuid
@@ -19,6 +21,8 @@ from swift3_multipart import layout, reaper
 from swift3_multipart.saio import Saio
 
 MIB = 1024 * 1024
+ORPHANS_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), 'bench', 'orphans.py')
 # below this a part is EntityTooSmall (conftest's min_segment_size)
 MIN_PART = 1024
 
@@ -161,6 +165,14 @@ class BucketTestCase(unittest.TestCase):
         return reaper.MpuReaper({}, logger=mock.Mock(),
                                 swift=saio().internal_client()).run_once(
                                     now=time.time() + later)
+
+    def expirer_pass(self):
+        """One container-updater and one object-expirer pass over the SAIO
+        (bench/orphans.py's, in a process of its own): DeleteObject of a
+        multipart object has SLO delete its segments that way
+        (``async=on``), as a cluster's expirer does."""
+        subprocess.run([sys.executable, ORPHANS_SCRIPT, '--expirer-pass',
+                        saio().state_dir], check=True)
 
     def segments(self):
         """Names in the bucket's segments container, straight from Swift."""

@@ -14,7 +14,8 @@ multipart operation on them:
 
 After each refusal nothing has changed: the owner's upload, its parts,
 the objects, and the segments containers (listed straight from Swift).
-These tests run on a SAIO of their own with ``s3_acl = true``, on the
+These tests run on a SAIO of their own with ``s3_acl = true`` (and
+``check_bucket_owner``, and encryption on), on the
 session SAIO's base port + 200 (``$S3MP_ACCESS_BASE_PORT``). The run
 prints ``access: N denials checked ...``.
 """
@@ -28,6 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from test.functional import extra_saio, figures
+from test.functional import test_config_acl_encryption as acl_encryption
 from swift3_multipart.saio import use_state_dir
 from test.functional.base import error_code, saio
 from test.functional.conftest import proxy_log_problems
@@ -45,7 +47,11 @@ CHANGES = []
 
 
 def setUpModule():
-    _SAIO.append(extra_saio.start('access', 200, s3_acl='true'))
+    # the configuration of test_config_acl_encryption: s3_acl on (with
+    # check_bucket_owner), encryption on
+    _SAIO.append(extra_saio.start(
+        'access', 200, saio_options=acl_encryption.SAIO_OPTIONS,
+        **acl_encryption.S3API_OPTIONS))
 
 
 def tearDownModule():

@@ -95,3 +95,67 @@ class TestCleanup(BucketTestCase):
         self.assertS3Error('NoSuchUpload', 404,
                            self.s3.abort_multipart_upload,
                            Bucket=self.bucket, Key='obj', UploadId=upload_id)
+
+
+class TestEveryPathFrees(BucketTestCase):
+    """
+    Every write or delete that ends a completed multipart object frees its
+    parts, on either layout and under s3_acl too (with s3_acl the segments
+    of PutObject and CopyObject stayed for good, issue 12 item 2):
+    PutObject, CopyObject, DeleteObject, DeleteObjects and a Complete of
+    another upload over it.
+    """
+
+    def completed(self, key='obj'):
+        upload_id = self.create(key)
+        parts = [self.upload(upload_id, 1, os.urandom(4000), key=key),
+                 self.upload(upload_id, 2, os.urandom(1000), key=key)]
+        self.complete(upload_id, parts, key=key)
+        self.assertEqual([1, 2], self.stored_parts()[(key, upload_id)])
+        return upload_id
+
+    def assertNothingStored(self):
+        self.assertEqual({}, self.stored_parts())
+        self.assertEqual([], [n for n in self.live_segments()
+                              if '/' in n])
+
+    def test_put_object(self):
+        self.completed()
+        self.s3.put_object(Bucket=self.bucket, Key='obj', Body=b'plain')
+        self.assertNothingStored()
+        self.assertEqual(b'plain', self.read())
+
+    def test_copy_object(self):
+        self.s3.put_object(Bucket=self.bucket, Key='src', Body=b'source')
+        self.completed()
+        self.s3.copy_object(Bucket=self.bucket, Key='obj',
+                            CopySource={'Bucket': self.bucket, 'Key': 'src'})
+        self.assertNothingStored()
+        self.assertEqual(b'source', self.read())
+
+    def test_delete_object(self):
+        self.completed()
+        self.s3.delete_object(Bucket=self.bucket, Key='obj')
+        # (s3api has SLO free the segments through the object-expirer)
+        self.expirer_pass()
+        self.assertNothingStored()
+        self.assertS3Error('NoSuchKey', 404, self.read)
+
+    def test_delete_objects(self):
+        self.completed('a')
+        self.completed('b')
+        result = self.s3.delete_objects(Bucket=self.bucket, Delete={
+            'Objects': [{'Key': 'a'}, {'Key': 'b'}]})
+        self.assertEqual(['a', 'b'], sorted(d['Key']
+                                            for d in result['Deleted']))
+        self.assertNotIn('Errors', result)
+        self.expirer_pass()
+        self.assertNothingStored()
+
+    def test_complete_over_it(self):
+        self.completed()
+        upload_id = self.create()
+        part = self.upload(upload_id, 1, b'second')
+        self.complete(upload_id, [part])
+        self.assertEqual({('obj', upload_id): [1]}, self.stored_parts())
+        self.assertEqual(b'second', self.read())

@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import ClientError
 
+from test.functional import figures
 from test.functional.base import BucketTestCase, MIN_PART, \
     aws_multipart_etag, error_code
+from test.functional.figures import print_figures  # noqa: F401
 
 
 class TestCompleteConditions(BucketTestCase):
@@ -115,7 +117,11 @@ class TestCompleteConditions(BucketTestCase):
             self.assertIn(outcome, ('OK', 'PreconditionFailed',
                                     'ConditionalRequestConflict'))
             self.assertIn(self.read(key), (b''.join(data), b'put'))
-        print('conditional Complete vs PutObject: %s' % outcomes)
+        figures.record('races', 'conditional Complete (If-None-Match: *) '
+                       'vs PutObject: %d trials; outcomes %s' % (
+                           sum(outcomes.values()), ', '.join(
+                               '%s %d' % kv for kv in sorted(
+                                   outcomes.items()))))
 
     def test_mp_object_size(self):
         upload_id, parts, data = self.upload_two()

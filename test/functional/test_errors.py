@@ -68,8 +68,9 @@ class TestErrors(BucketTestCase):
         path = '/%s/obj?uploadId=%s' % (self.bucket, self.upload_id)
         status, _, resp_body = raw_request('POST', path, b'')
         self.assertEqual(400, status, resp_body)
-        # AWS (and stock s3api) for no body at all
-        self.assertIn(b'<Code>InvalidRequest</Code>', resp_body)
+        # AWS for no body at all, as for one without parts (stock s3api:
+        # InvalidRequest; issue 12 item 6)
+        self.assertIn(b'<Code>MalformedXML</Code>', resp_body)
         for body in (b'<not xml', b'<CompleteMultipartUpload/>',
                      b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">'
                      b']><CompleteMultipartUpload><Part><PartNumber>1'
