@@ -320,6 +320,8 @@ class Completion(object):
                 yield b'\n'
             else:
                 resp.status = err.status
+                # (an error writes nothing)
+                resp.headers.pop('x-amz-server-side-encryption', None)
             env = {k: self.req.environ[k] for k in ('swift.trans_id',)
                    if k in self.req.environ}
             yield b''.join(err(env, lambda *a: None))

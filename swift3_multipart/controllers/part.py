@@ -15,7 +15,7 @@ from swift.common.swob import str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
 from swift3_multipart import checksums, layout, mpu
-from swift3_multipart.controllers import attempts, records
+from swift3_multipart.controllers import attempts, records, sse
 from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, refuse_unsupported, \
@@ -264,4 +264,4 @@ class PartController(ObjectController):
             resp.append_copy_resp_body('CopyPartResult',
                                        last_modified.s3xmlformat)
         resp.status = 200
-        return resp
+        return sse.add_header(resp)

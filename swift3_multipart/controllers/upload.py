@@ -10,7 +10,7 @@ from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
 from swift3_multipart import abort, layout, mpu, xml
-from swift3_multipart.controllers import attempts, records
+from swift3_multipart.controllers import attempts, records, sse
 from swift3_multipart.controllers.acl import UploadAclHandler
 from swift3_multipart.controllers import completion as completions
 from swift3_multipart.controllers import conditions as complete_conditions
@@ -215,15 +215,15 @@ class UploadController(Controller):
         completion, done = completions.start(self, req, upload_id, record,
                                              s3_etag)
         if done:
-            return HTTPOk(body=complete_result(req, s3_etag),
-                          content_type='application/xml')
+            return sse.add_header(HTTPOk(body=complete_result(req, s3_etag),
+                                         content_type='application/xml'))
         self._check(completion, requested, object_size)
         completion.check_conditions(conditions)
         completion.find_superseded()
         return self._answer(req, completion, s3_etag)
 
     def _answer(self, req, completion, s3_etag):
-        resp = HTTPOk(content_type='application/xml')
+        resp = sse.add_header(HTTPOk(content_type='application/xml'))
         body_iter = completion.body_iter(
             resp, lambda decl: complete_result(req, s3_etag, decl,
                                                completion.checksum))
@@ -263,8 +263,8 @@ def finished(req, app, upload_id, s3_etag):
     done = completed_manifest(req, app, upload_id)
     if done is not None and \
             done.sysmeta_headers.get(S3_ETAG_SYSMETA) == s3_etag:
-        return HTTPOk(body=complete_result(req, s3_etag),
-                      content_type='application/xml')
+        return sse.add_header(HTTPOk(body=complete_result(req, s3_etag),
+                                     content_type='application/xml'))
     raise NoSuchUpload(upload_id=upload_id)
 
 

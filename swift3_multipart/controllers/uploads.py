@@ -16,7 +16,7 @@ from swift.common.swob import str_to_wsgi, wsgi_to_str, wsgi_quote
 from swift.common.utils import public
 
 from swift3_multipart import checksums, layout, mpu, xml
-from swift3_multipart.controllers import expiring, records
+from swift3_multipart.controllers import expiring, records, sse
 from swift3_multipart.controllers.common import segments_container, \
     key_of, refuse_unsupported, INITIATOR_SYSMETA, \
     CHECKSUM_ALGORITHM_SYSMETA, CHECKSUM_TYPE_SYSMETA
@@ -163,7 +163,7 @@ class UploadsController(Controller):
         if algorithm:
             resp.headers['x-amz-checksum-algorithm'] = algorithm
             resp.headers['x-amz-checksum-type'] = checksum_type
-        return resp
+        return sse.add_header(resp)
 
     @public
     @bucket_operation(err_resp=InvalidRequest,
