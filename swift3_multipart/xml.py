@@ -206,8 +206,15 @@ def object_attributes(wanted, etag, size, parts, marker, max_parts,
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
 
     :param etag: the object's ETag, unquoted (as AWS answers it here).
-    :param parts: [(part number, size)] of a multipart object, else None.
+    :param parts: [(part number, size, (algorithm, base64) or None)] of a
+        multipart object, else None.
     :param checksum: (algorithm, type, value) of the object, or None.
+
+    Of an object uploaded without a checksum AWS gives only the parts'
+    count: "if an additional checksum ... isn't applied to the object ...
+    the response doesn't return the Part element"
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributesParts.html;
+    observed: only TotalPartsCount, whatever MaxParts and the marker).
     """
     root = Element('GetObjectAttributesResponse')
     if 'ETag' in wanted:
@@ -217,7 +224,11 @@ def object_attributes(wanted, etag, size, parts, marker, max_parts,
         elem = SubElement(root, 'Checksum')
         SubElement(elem, 'Checksum' + algorithm).text = value
         SubElement(elem, 'ChecksumType').text = checksum_type
-    if 'ObjectParts' in wanted and parts is not None:
+    if 'ObjectParts' in wanted and parts is not None and not checksum:
+        # [(part number, size)]
+        elem = SubElement(root, 'ObjectParts')
+        SubElement(elem, 'PartsCount').text = str(len(parts))
+    elif 'ObjectParts' in wanted and parts is not None:
         after = [p for p in parts if p[0] > marker]
         page = after[:max_parts]
         elem = SubElement(root, 'ObjectParts')
@@ -227,8 +238,11 @@ def object_attributes(wanted, etag, size, parts, marker, max_parts,
         SubElement(elem, 'NextPartNumberMarker').text = str(
             page[-1][0] if page else marker)
         SubElement(elem, 'PartNumberMarker').text = str(marker)
-        for number, part_size in page:
+        for number, part_size, part_checksum in page:
             part = SubElement(elem, 'Part')
+            if part_checksum:
+                SubElement(part, 'Checksum' + part_checksum[0]).text = \
+                    part_checksum[1]
             SubElement(part, 'PartNumber').text = str(number)
             SubElement(part, 'Size').text = str(part_size)
         SubElement(elem, 'PartsCount').text = str(len(parts))

@@ -15,11 +15,13 @@ from swift.common.middleware.s3api.s3response import HTTPOk, \
 from swift.common.swob import normalize_etag
 from swift.common.utils import public, list_from_csv
 
-from swift3_multipart import checksums, xml
+from swift3_multipart import checksums, layout, xml
+from swift3_multipart.controllers import part_checksums
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
 from swift3_multipart.controllers.common import checksum_sysmeta, \
-    segments_container, refuse_unsupported, CHECKSUM_TYPE_SYSMETA
+    segments_container, refuse_unsupported, CHECKSUM_TYPE_SYSMETA, \
+    UPLOAD_ID_SYSMETA
 
 ATTRIBUTES = ('ETag', 'Checksum', 'ObjectParts', 'StorageClass',
               'ObjectSize')
@@ -77,6 +79,26 @@ def manifest_parts(entries):
     position (see above)."""
     return [(index, entry['bytes'])
             for index, entry in enumerate(entries, 1)]
+
+
+def parts_with_checksums(req, app, head, entries, marker, max_parts):
+    """
+    [(part number, size, (algorithm, base64) or None)] of the object's
+    parts, the checksums read for the page after ``marker`` only (see
+    :mod:`swift3_multipart.controllers.part_checksums`).
+    """
+    parts = manifest_parts(entries)
+    upload_id = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA) or \
+        head.sysmeta_headers.get(layout.OUR_UPLOAD_ID_SYSMETA)
+    if not upload_id:
+        return [part + (None,) for part in parts]
+    names = part_checksums.segment_names(entries, segments_container(req))
+    start = min(marker, len(parts))
+    page = names[start:start + max_parts]
+    after = names[start - 1] if start and layout.is_ours(upload_id) \
+        else None
+    found = part_checksums.page_checksums(req, app, upload_id, page, after)
+    return [part + (found.get(name),) for part, name in zip(parts, names)]
 
 
 def stored_checksum(resp):
@@ -158,15 +180,22 @@ class ObjectController(upstream.ObjectController):
         if 'x-amz-meta-deleted' in head.headers:
             raise NoSuchKey(req.object_name)
         parts = None
+        checksum = stored_checksum(head)
         if 'ObjectParts' in wanted and head.is_slo:
             # the manifest as stored: name, bytes... of each segment
             query['multipart-manifest'] = 'get'
             got = req.get_response(self.app, 'GET', query=query)
-            parts = manifest_parts(json.loads(got.body))
+            entries = json.loads(got.body)
+            if checksum is None:
+                # (AWS gives only the parts' count)
+                parts = manifest_parts(entries)
+            else:
+                parts = parts_with_checksums(req, self.app, head, entries,
+                                             marker, max_parts)
         body = xml.object_attributes(
             wanted, normalize_etag(head.headers.get('etag')),
             int(head.headers['Content-Length']), parts, marker, max_parts,
-            stored_checksum(head))
+            checksum)
         headers = {'Last-Modified': head.headers.get('Last-Modified')}
         if 'x-amz-version-id' in head.headers:
             headers['x-amz-version-id'] = head.headers['x-amz-version-id']

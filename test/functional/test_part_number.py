@@ -84,10 +84,9 @@ class TestPartNumberGaps(BucketTestCase):
                                Bucket=self.bucket, Key='obj',
                                PartNumber=number)
 
-    def test_object_parts_numbered_by_position(self):
+    def test_object_parts_counted(self):
+        # (without a checksum AWS lists no Part, only the count; uploads
+        # with one have no gaps, so position and number agree)
         got = self.s3.get_object_attributes(
             Bucket=self.bucket, Key='obj', ObjectAttributes=['ObjectParts'])
-        self.assertEqual(3, got['ObjectParts']['TotalPartsCount'])
-        self.assertEqual([(1, MIN_PART), (2, MIN_PART), (3, 1)], [
-            (p['PartNumber'], p['Size'])
-            for p in got['ObjectParts']['Parts']])
+        self.assertEqual({'TotalPartsCount': 3}, got['ObjectParts'])

@@ -1,10 +1,13 @@
 """GetObjectAttributes: GET /bucket/key?attributes"""
 
 import json
+from urllib.parse import quote
 
 from swift.common.middleware.s3api.etree import fromstring
 
-from test.unit.base import MultipartTestCase, OBJ
+from swift3_multipart import layout, mpu
+from test.unit.base import MultipartTestCase, OBJ, SEGMENTS
+from test.unit.our_layout import OUR_ID
 
 SLO_HEAD = {'X-Static-Large-Object': 'true', 'Content-Length': '15',
             'Etag': '"slo"', 'X-Object-Sysmeta-S3api-Etag': 'abc-3',
@@ -21,34 +24,87 @@ class TestObjectAttributes(MultipartTestCase):
         return self.call('GET', '/bucket/obj?attributes' + query,
                          headers=hdrs)
 
-    def test_multipart_object(self):
-        self.swift.register('HEAD', OBJ, 200, SLO_HEAD)
+    def register_checksummed(self, upload_id='UP', names=None):
+        """A COMPOSITE CRC32 upload: each part's checksum in its listing
+        row (and not in the manifest, as SLO writes it)."""
+        names = names or ['obj/%s/%d' % (upload_id, n) for n in (1, 2, 4)]
+        manifest = [dict(entry, name='/bucket+segments/' + name)
+                    for entry, name in zip(MANIFEST, names)]
+        self.swift.register('HEAD', OBJ, 200, dict(SLO_HEAD, **{
+            'X-Object-Sysmeta-S3api-Checksum-Crc32': 'whole-3',
+            'X-Object-Sysmeta-S3api-Checksum-Type': 'COMPOSITE',
+            ('X-Object-Sysmeta-S3api-Mpu-Upload-Id' if layout.is_ours(
+                upload_id) else 'X-Object-Sysmeta-S3api-Upload-Id'):
+            upload_id}))
         self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
-                            {}, json.dumps(MANIFEST).encode())
-        resp = self.attributes('ETag,ObjectParts,StorageClass,ObjectSize')
+                            {}, json.dumps(manifest).encode())
+        self.swift.register_container(SEGMENTS, [
+            {'name': name, 'bytes': 5, 'hash': 'h',
+             'last_modified': '2026-11-21T10:00:00.000000',
+             'content_type': mpu.part_content_type(
+                 'x', 'CRC32', 'crc%d==' % n)}
+            for n, name in enumerate(names, 1)] + [
+            # another upload's, and a part the manifest does not name
+            {'name': 'obj/other/1', 'bytes': 5, 'hash': 'h',
+             'last_modified': '2026-11-21T10:00:00.000000',
+             'content_type': mpu.part_content_type('x', 'CRC32', 'no==')}])
+
+    def listings(self):
+        return [path for method, path in self.swift.calls
+                if method == 'GET' and path.startswith(SEGMENTS)]
+
+    def test_multipart_object(self):
+        """
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
+        """
+        self.register_checksummed()
+        resp = self.attributes(
+            'ETag,ObjectParts,StorageClass,ObjectSize,Checksum')
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual([
             ('HEAD', OBJ),                                     # the object
             ('GET', OBJ + '?multipart-manifest=get'),   # its parts
-        ], self.swift.calls)
+            ('GET', SEGMENTS + '?format=json&limit=10000&prefix=obj/UP/'),
+        ], self.swift.calls)                            # their checksums
         elem = fromstring(resp.body)
         self.assertEqual('GetObjectAttributesResponse', elem.tag)
         self.assertEqual('abc-3', elem.find('./ETag').text)   # unquoted
         self.assertEqual('15', elem.find('./ObjectSize').text)
         self.assertEqual('STANDARD', elem.find('./StorageClass').text)
+        self.assertEqual('whole-3', elem.find(
+            './Checksum/ChecksumCRC32').text)
         self.assertEqual('3', elem.find('./ObjectParts/PartsCount').text)
         # completed with parts 1, 2 and 4: numbered by position, as
         # GET ?partNumber counts them (see controllers/obj.py)
         self.assertEqual(['1', '2', '3'], [
             e.text for e in elem.findall('./ObjectParts/Part/PartNumber')])
+        # each part's own checksum (issue 12 item 11)
+        self.assertEqual(['crc1==', 'crc2==', 'crc3=='], [
+            e.text for e in elem.findall(
+                './ObjectParts/Part/ChecksumCRC32')])
+        self.assertEqual(['5'] * 3, [
+            e.text for e in elem.findall('./ObjectParts/Part/Size')])
         self.assertEqual('false', elem.find('./ObjectParts/IsTruncated').text)
         self.assertEqual('Sat, 21 Nov 2026 10:00:00 GMT',
                          resp.headers['Last-Modified'])
 
-    def test_parts_paged(self):
+    def test_without_checksum_only_the_count(self):
+        """An object uploaded without checksums: AWS answers ObjectParts
+        with PartsCount alone, no Part (issue 12 item 11).
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributesParts.html
+        """
         self.swift.register('HEAD', OBJ, 200, SLO_HEAD)
         self.swift.register('GET', OBJ + '?multipart-manifest=get', 200,
                             {}, json.dumps(MANIFEST).encode())
+        resp = self.attributes('ObjectParts', headers={
+            'x-amz-max-parts': '1'})
+        self.assertEqual(200, resp.status_int, resp.body)
+        parts = fromstring(resp.body).find('./ObjectParts')
+        self.assertEqual(['PartsCount'], [e.tag for e in parts])
+        self.assertEqual('3', parts.find('./PartsCount').text)
+
+    def test_parts_paged(self):
+        self.register_checksummed()
         resp = self.attributes('ObjectParts', headers={
             'x-amz-max-parts': '1', 'x-amz-part-number-marker': '1'})
         elem = fromstring(resp.body)
@@ -58,6 +114,36 @@ class TestObjectAttributes(MultipartTestCase):
         self.assertEqual('2', elem.find(
             './ObjectParts/NextPartNumberMarker').text)
         self.assertIsNone(elem.find('./ETag'))
+        self.assertEqual(['crc2=='], [
+            e.text for e in elem.findall(
+                './ObjectParts/Part/ChecksumCRC32')])
+
+    def test_our_layout_lists_from_the_page(self):
+        """Our attempts sort by part number: the listing starts at the
+        part before the page (one listing per page at any marker)."""
+        names = [layout.attempt_name('obj', OUR_ID, n, 'a%d' % n)
+                 for n in (1, 2, 3)]
+        self.register_checksummed(OUR_ID, names)
+        resp = self.attributes('ObjectParts', headers={
+            'x-amz-max-parts': '1', 'x-amz-part-number-marker': '2'})
+        self.assertEqual(200, resp.status_int, resp.body)
+        elem = fromstring(resp.body)
+        self.assertEqual([('3', 'crc3==')], [
+            (e.find('./PartNumber').text, e.find('./ChecksumCRC32').text)
+            for e in elem.findall('./ObjectParts/Part')])
+        [listing] = self.listings()
+        self.assertIn('marker=' + quote(names[1]), listing)
+
+    def test_checksums_unreadable(self):
+        self.register_checksummed()
+        self.swift.register('GET', SEGMENTS + '?format=json&limit=10000&'
+                            'prefix=obj/UP/', 403)
+        resp = self.attributes('ObjectParts')
+        self.assertEqual(200, resp.status_int, resp.body)
+        parts = fromstring(resp.body).findall('./ObjectParts/Part')
+        self.assertEqual(3, len(parts))
+        self.assertEqual([], fromstring(resp.body).findall(
+            './ObjectParts/Part/ChecksumCRC32'))
 
     def test_plain_object_has_no_parts(self):
         self.swift.register('HEAD', OBJ, 200, {
