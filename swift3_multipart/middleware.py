@@ -65,7 +65,7 @@ from swift.common.registry import register_swift_info
 from swift.common.utils import config_true_value, \
     config_positive_int_value, non_negative_int, non_negative_float
 
-from swift3_multipart import layout, manifest, routing
+from swift3_multipart import composite_checksum, layout, manifest, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = 10000
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
@@ -150,7 +150,13 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
                 self.conf.abort_incomplete_days_default),
             abort_incomplete_days_max=self.conf.abort_incomplete_days_max)
 
+    def __call__(self, env, start_response):
+        # a Complete's COMPOSITE checksum header: past s3api's value check
+        composite_checksum.set_aside(env)
+        return super().__call__(env, start_response)
+
     def handle_request(self, req):
+        composite_checksum.put_back(req)
         if self.uses_controller_overrides:
             return super().handle_request(req)
         # A Swift without patches/0001: the same steps as upstream's

@@ -140,7 +140,7 @@ class TestHook(unittest.TestCase):
         self.assertTrue(app.uses_controller_overrides)
         self.assertEqual(routing.OVERRIDES, app.controller_overrides)
         self.assertIsNot(routing.OVERRIDES, app.controller_overrides)
-        req = object()
+        req = mock.Mock(environ={})   # (a request s3api built)
         with mock.patch.object(s3api.S3ApiMiddleware, 'handle_request',
                                return_value='upstream answer') as handle:
             self.assertEqual('upstream answer', app.handle_request(req))
