@@ -54,6 +54,32 @@ class TestErrors(BucketTestCase):
         self.assertS3Error('InvalidPartOrder', 400, self.complete,
                            self.upload_id, [two, one])
 
+    def test_repeated_part_number(self):
+        """A part list that repeats a part number is InvalidPartOrder, as
+        real S3 answers (clients that resend a part must dedupe).
+        https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+        """
+        one = self.upload(self.upload_id, 1, b'x' * MIN_PART)
+        two = self.upload(self.upload_id, 2, b'y')
+        self.assertS3Error('InvalidPartOrder', 400, self.complete,
+                           self.upload_id, [one, one, two])
+
+    def test_composite_needs_every_part_checksum(self):
+        """A COMPOSITE upload's Complete must carry each part's checksum:
+        "It was missing for part 1 in the request", InvalidRequest."""
+        upload_id = self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key='sums', ChecksumAlgorithm='SHA256')[
+                'UploadId']
+        got = self.s3.upload_part(
+            Bucket=self.bucket, Key='sums', UploadId=upload_id,
+            PartNumber=1, Body=b'z', ChecksumAlgorithm='SHA256')
+        err = self.assertS3Error(
+            'InvalidRequest', 400, self.s3.complete_multipart_upload,
+            Bucket=self.bucket, Key='sums', UploadId=upload_id,
+            MultipartUpload={'Parts': [
+                {'PartNumber': 1, 'ETag': got['ETag']}]})
+        self.assertIn('missing for part 1', err.response['Error']['Message'])
+
     def test_entity_too_small(self):
         one = self.upload(self.upload_id, 1, b'x' * (MIN_PART - 1))
         two = self.upload(self.upload_id, 2, b'y')
