@@ -59,8 +59,11 @@ def holds_upload(resp, upload_id):
 class OurCompletion(Completion):
     upload_id_sysmeta = layout.OUR_UPLOAD_ID_SYSMETA
 
-    def __init__(self, controller, req, upload_id, record, s3_etag, key):
+    def __init__(self, controller, req, upload_id, record, s3_etag, key,
+                 reads=None):
         super().__init__(controller, req, upload_id, record, s3_etag)
+        # the listing begun with the request, read by the first check
+        self.reads = reads
         initiated = layout.initiated_of(upload_id)
         found = attempts.key_timestamp(key)
         self.base = max(initiated, found) if found else initiated
@@ -72,8 +75,13 @@ class OurCompletion(Completion):
 
     def _stored_parts(self):
         del self.seen[:]
-        parts, _ = attempts.list_parts(self.req, self.app, self.upload_id,
-                                       seen=self.seen)
+        if self.reads is not None:
+            parts, _ = self.reads.listing()
+            self.seen.extend(self.reads.seen)
+            self.reads = None
+        else:
+            parts, _ = attempts.list_parts(self.req, self.app,
+                                           self.upload_id, seen=self.seen)
         return {part['part_number']: part for part in parts}
 
     def find_superseded(self):
@@ -186,9 +194,12 @@ class OurCompletion(Completion):
                                 self.upload_id, err.summary)
 
 
-def start(controller, req, upload_id, record, s3_etag):
+def start(controller, req, upload_id, record, s3_etag, reads):
     """
     The Completion of an upload of ours whose record the caller read.
+
+    :param reads: the :class:`CompleteReads` begun with the request (the
+        key, and the listing the Completion checks the parts against).
 
     :returns: (completion, None), or (None, True) if the key already holds
         this upload's manifest with this ETag (a retry: answer as the
@@ -196,7 +207,7 @@ def start(controller, req, upload_id, record, s3_etag):
     :raises NoSuchUpload: the record is gone and the key holds no such
         manifest, or holds one of other parts.
     """
-    key = attempts.head_key(req, controller.app)
+    key = reads.key()
     if holds_upload(key, upload_id):
         if key.headers.get(S3_ETAG_SYSMETA) == s3_etag:
             return None, True
@@ -204,4 +215,4 @@ def start(controller, req, upload_id, record, s3_etag):
     if record is None:
         raise NoSuchUpload(upload_id=upload_id)
     return OurCompletion(controller, req, upload_id, record, s3_etag,
-                         key), None
+                         key, reads), None

@@ -25,6 +25,7 @@ from swift3_multipart.controllers import expiring
 from swift3_multipart.controllers.fence import wait_for_complete, settle
 from swift3_multipart.controllers.complete import Completion, \
     complete_result
+from swift3_multipart.controllers.complete_reads import CompleteReads
 from swift3_multipart.controllers.uploads import encoding_type_param
 
 DEFAULT_MAX_PARTS_LISTING = 1000
@@ -155,33 +156,20 @@ class UploadController(Controller):
         ours = layout.is_ours(upload_id)
         if ours:
             records.check(req, self.app, write=True)
-            marker_resp = records.head_record(req, self.app, key_of(req),
-                                              upload_id)
+            reads = CompleteReads(req, self.app, upload_id)
+            try:
+                return self._post_ours(req, upload_id, reads, conditions,
+                                       object_size)
+            finally:
+                reads.finish()
         else:
             try:
                 marker_resp = head_marker(req, self.app, upload_id)
             except NoSuchUpload:
                 marker_resp = None
 
-        body = req.xml(MAX_COMPLETE_UPLOAD_BODY_SIZE)
-        if body and req.check_md5(body):
-            # the Content-MD5 is the body's, not the object's
-            req.headers.pop('Etag', None)
-        try:
-            requested = xml.parse_complete(
-                body, self.conf.max_upload_part_num, upload_id, self.logger)
-        except ErrorResponse:
-            if marker_resp is None and completed_manifest(
-                    req, self.app, upload_id) is None:
-                # no such upload comes first, as AWS (and stock) answer
-                raise NoSuchUpload(upload_id=upload_id)
-            raise
+        requested = self._parse(req, upload_id, marker_resp)
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
-
-        if ours:
-            return self._complete_ours(req, upload_id, marker_resp,
-                                       requested, s3_etag, conditions,
-                                       object_size)
         if marker_resp is None:
             return finished(req, self.app, upload_id, s3_etag)
         self._check_clock(marker_resp)
@@ -208,12 +196,33 @@ class UploadController(Controller):
             raise
         return self._answer(req, completion, s3_etag)
 
-    def _complete_ours(self, req, upload_id, record, requested, s3_etag,
-                       conditions, object_size):
+    def _parse(self, req, upload_id, record):
+        """The part list of the Complete's body.
+
+        :param record: the upload's marker or record, None if it is gone.
+        """
+        body = req.xml(MAX_COMPLETE_UPLOAD_BODY_SIZE)
+        if body and req.check_md5(body):
+            # the Content-MD5 is the body's, not the object's
+            req.headers.pop('Etag', None)
+        try:
+            return xml.parse_complete(
+                body, self.conf.max_upload_part_num, upload_id, self.logger)
+        except ErrorResponse:
+            if record is None and completed_manifest(
+                    req, self.app, upload_id) is None:
+                # no such upload comes first, as AWS (and stock) answer
+                raise NoSuchUpload(upload_id=upload_id)
+            raise
+
+    def _post_ours(self, req, upload_id, reads, conditions, object_size):
         """Complete of our layout (see
         :mod:`swift3_multipart.controllers.completion`)."""
+        record = reads.record()
+        requested = self._parse(req, upload_id, record)
+        s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
         completion, done = completions.start(self, req, upload_id, record,
-                                             s3_etag)
+                                             s3_etag, reads)
         if done:
             return sse.add_header(HTTPOk(body=complete_result(req, s3_etag),
                                          content_type='application/xml'))

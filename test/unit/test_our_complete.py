@@ -3,6 +3,8 @@
 import json
 from unittest import mock
 
+from swift.common.concurrency import sleep
+
 from swift.common.middleware.s3api.etree import fromstring
 
 from swift3_multipart import layout, mpu, tasks
@@ -314,3 +316,28 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertEqual('*', self.sent('PUT', MANIFEST_PUT)[0][
             'If-None-Match'])
         self.assertEqual([], self.deleted())
+
+    def test_first_reads_go_together(self):
+        """The record, the key and the attempts listing are read at once
+        (issue 11: Complete waits for the slowest, not their sum)."""
+        self.register_key()
+        events = []
+        fake = type(self.swift).__call__
+        reads = {RECORD_HEAD, ('HEAD', OBJ), ('GET', self.attempts_listing())}
+
+        def slow(swift, env, start_response):
+            call = (env['REQUEST_METHOD'], env['PATH_INFO'] + (
+                '?' + env['QUERY_STRING'] if env.get('QUERY_STRING')
+                else ''))
+            if call in reads:
+                events.append(('start', call))
+                sleep(0.01)
+                events.append(('end', call))
+            return fake(swift, env, start_response)
+        with mock.patch.object(type(self.swift), '__call__', slow):
+            resp = self.call('POST', '/bucket/obj?uploadId=%s' % OUR_ID,
+                             body=complete_xml(((1, ETAGS[1]),
+                                                (2, ETAGS[2]))))
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(['start'] * 3 + ['end'] * 3,
+                         [e for e, _ in events[:6]], events)
