@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from test.functional import figures
 from test.functional.base import BucketTestCase, MIN_PART, \
-    aws_multipart_etag, error_code
+    aws_multipart_etag, error_code, client
 from test.functional.figures import print_figures  # noqa: F401
 
 
@@ -97,17 +97,27 @@ class TestCompleteConditions(BucketTestCase):
         https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
         """
         outcomes = {}
-        for trial in range(8):
+        put_client = client()
+        # the PutObject starts this long after the Complete (before it, if
+        # negative): around the Complete's own time, so that either may
+        # come first, or land between the other's check and write
+        for trial, offset in enumerate((-0.03, -0.01, 0, 0.005, 0.01, 0.02,
+                                        0.03, 0.04, 0.06, 0.08)):
             key = 'race-%d' % trial
             upload_id, parts, data = self.upload_two(key)
             with ThreadPoolExecutor(2) as pool:
-                done = pool.submit(
-                    self.s3.complete_multipart_upload, Bucket=self.bucket,
-                    Key=key, UploadId=upload_id, IfNoneMatch='*',
-                    MultipartUpload={'Parts': parts})
-                time.sleep(0.01 * trial)
-                pool.submit(self.s3.put_object, Bucket=self.bucket, Key=key,
-                            Body=b'put').result()
+                def complete(delay=max(0, -offset)):
+                    time.sleep(delay)
+                    return self.s3.complete_multipart_upload(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id,
+                        IfNoneMatch='*', MultipartUpload={'Parts': parts})
+
+                def put(delay=max(0, offset)):
+                    time.sleep(delay)
+                    return put_client.put_object(Bucket=self.bucket,
+                                                 Key=key, Body=b'put')
+                done = pool.submit(complete)
+                pool.submit(put).result()
                 try:
                     done.result()
                     outcome = 'OK'
