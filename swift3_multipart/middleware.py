@@ -65,9 +65,10 @@ from swift.common.registry import register_swift_info
 from swift.common.utils import config_true_value, \
     config_positive_int_value, non_negative_int, non_negative_float
 
-from swift3_multipart import composite_checksum, layout, manifest, routing
+from swift3_multipart import composite_checksum, layout, manifest, mpu, \
+    routing
 
-DEFAULT_MAX_UPLOAD_PART_NUM = 10000
+DEFAULT_MAX_UPLOAD_PART_NUM = mpu.S3_MAX_PARTS
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
 DEFAULT_SEGMENT_DELETE_CONCURRENCY = 8
 DEFAULT_COMPLETE_FENCE_SETTLE = 0.1
@@ -130,25 +131,11 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
                     self.conf.max_upload_part_num))
 
     def _abort_incomplete_days(self, wsgi_conf):
-        """The operator's policy on incomplete uploads, published in /info."""
-        self.conf.abort_incomplete_days_default = non_negative_int(
-            wsgi_conf.get('abort_incomplete_days_default',
-                          DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT))
-        self.conf.abort_incomplete_days_max = non_negative_int(
-            wsgi_conf.get('abort_incomplete_days_max',
-                          DEFAULT_ABORT_INCOMPLETE_DAYS_MAX))
-        if 0 < self.conf.abort_incomplete_days_max < \
-                self.conf.abort_incomplete_days_default:
-            raise ValueError(
-                '[filter:s3api] abort_incomplete_days_default = %d is more '
-                'than abort_incomplete_days_max = %d' % (
-                    self.conf.abort_incomplete_days_default,
-                    self.conf.abort_incomplete_days_max))
-        register_swift_info(
-            'swift3_multipart',
-            abort_incomplete_days_default=(
-                self.conf.abort_incomplete_days_default),
-            abort_incomplete_days_max=self.conf.abort_incomplete_days_max)
+        """The operator's policy on incomplete uploads (published in /info
+        by :func:`filter_factory`)."""
+        self.conf.abort_incomplete_days_default, \
+            self.conf.abort_incomplete_days_max = abort_days_policy(
+                wsgi_conf)
 
     def __call__(self, env, start_response):
         # a Complete's COMPOSITE checksum header: past s3api's value check
@@ -178,6 +165,25 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         return res
 
 
+def abort_days_policy(conf):
+    """
+    (abort_incomplete_days_default, abort_incomplete_days_max) of the
+    filter's options.
+
+    :raises ValueError: a bad value, or a default above the maximum.
+    """
+    default = non_negative_int(conf.get(
+        'abort_incomplete_days_default',
+        DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT))
+    most = non_negative_int(conf.get(
+        'abort_incomplete_days_max', DEFAULT_ABORT_INCOMPLETE_DAYS_MAX))
+    if 0 < most < default:
+        raise ValueError(
+            '[filter:s3api] abort_incomplete_days_default = %d is more '
+            'than abort_incomplete_days_max = %d' % (default, most))
+    return default, most
+
+
 def filter_factory(global_conf, **local_conf):
     """paste.deploy entry point: ``use = egg:swift3_multipart#s3api``."""
     conf = global_conf.copy()
@@ -188,6 +194,11 @@ def filter_factory(global_conf, **local_conf):
     conf.setdefault('min_segment_size', str(DEFAULT_MIN_SEGMENT_SIZE))
     # registers the 's3api' /info section and the sensitive headers
     upstream.filter_factory({}, **conf)
+    # ours, as Swift's middlewares do it: from the factory
+    days_default, days_max = abort_days_policy(conf)
+    register_swift_info('swift3_multipart',
+                        abort_incomplete_days_default=days_default,
+                        abort_incomplete_days_max=days_max)
 
     def multipart_filter(app):
         return MultipartS3ApiMiddleware(

@@ -47,6 +47,9 @@ def valid_upload_id(upload_id):
     return bool(upload_id) and _UPLOAD_ID.match(upload_id) is not None
 
 
+# S3's highest part number (and most parts of an upload)
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html
+S3_MAX_PARTS = 10000
 MARKER_CONTENT_TYPE = 'application/directory'
 _INITIATOR_PARAM = 's3api_initiator'
 _CHECKSUM_PARAM = 's3api_checksum'

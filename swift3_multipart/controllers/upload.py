@@ -74,7 +74,7 @@ class UploadController(Controller):
             upload = head_marker(req, self.app, upload_id)
             page, truncated = list_parts_after(
                 req, self.app, upload_id, part_number_marker, max_parts,
-                max(self.conf.max_upload_part_num, 10000))
+                max(self.conf.max_upload_part_num, mpu.S3_MAX_PARTS))
             initiated = None   # the marker's time
         body = xml.list_parts_result(
             req.container_name, key_of(req), upload_id,

@@ -1315,7 +1315,7 @@ class TestCompleteMultipartUploadParity(ParityTestCase):
                            Bucket=bucket, Key='obj', UploadId=upload_id,
                            MultipartUpload={'Parts': []})
         # nothing was written, the upload goes on
-        self.assertS3Error('NoSuchKey', 404, s3.head_object,
+        self.assertS3Error('NoSuchKey', 404, s3.get_object,
                            Bucket=bucket, Key='obj')
         s3.list_parts(Bucket=bucket, Key='obj', UploadId=upload_id)
 
