@@ -25,6 +25,7 @@ from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
 from swift3_multipart import checksums, manifest, mpu, xml
+from swift3_multipart.controllers import sse
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
 from swift3_multipart.controllers.conditions import \
@@ -321,7 +322,7 @@ class Completion(object):
             else:
                 resp.status = err.status
                 # (an error writes nothing)
-                resp.headers.pop('x-amz-server-side-encryption', None)
+                resp.headers.pop(sse.HEADER, None)
             env = {k: self.req.environ[k] for k in ('swift.trans_id',)
                    if k in self.req.environ}
             yield b''.join(err(env, lambda *a: None))
