@@ -17,6 +17,17 @@ from test.functional.figures import print_figures  # noqa: F401
 
 
 class TestCompleteConditions(BucketTestCase):
+    def assertRefused(self, upload_id, parts, **condition):
+        """The conditional Complete answers 412 and writes nothing."""
+        before = self.s3.list_objects_v2(Bucket=self.bucket).get(
+            'Contents')
+        self.assertS3Error(
+            'PreconditionFailed', 412, self.s3.complete_multipart_upload,
+            Bucket=self.bucket, Key='obj', UploadId=upload_id,
+            MultipartUpload={'Parts': parts}, **condition)
+        self.assertEqual(before, self.s3.list_objects_v2(
+            Bucket=self.bucket).get('Contents'))
+
     def upload_two(self, key='obj'):
         upload_id = self.create(key)
         data = [os.urandom(MIN_PART), b'end']
@@ -30,10 +41,7 @@ class TestCompleteConditions(BucketTestCase):
             Bucket=self.bucket, Key='obj', UploadId=upload_id,
             IfNoneMatch='*', MultipartUpload={'Parts': parts})
         upload_id, parts, _ = self.upload_two()
-        self.assertS3Error(
-            'PreconditionFailed', 412, self.s3.complete_multipart_upload,
-            Bucket=self.bucket, Key='obj', UploadId=upload_id,
-            IfNoneMatch='*', MultipartUpload={'Parts': parts})
+        self.assertRefused(upload_id, parts, IfNoneMatch='*')
         self.assertEqual(b''.join(data), self.read())
         # the upload is still there to complete without the condition
         self.complete(upload_id, parts)
@@ -42,10 +50,7 @@ class TestCompleteConditions(BucketTestCase):
         self.s3.put_object(Bucket=self.bucket, Key='obj', Body=b'first')
         etag = self.s3.head_object(Bucket=self.bucket, Key='obj')['ETag']
         upload_id, parts, data = self.upload_two()
-        self.assertS3Error(
-            'PreconditionFailed', 412, self.s3.complete_multipart_upload,
-            Bucket=self.bucket, Key='obj', UploadId=upload_id,
-            IfMatch='"%s"' % ('0' * 32), MultipartUpload={'Parts': parts})
+        self.assertRefused(upload_id, parts, IfMatch='"%s"' % ('0' * 32))
         self.assertEqual(b'first', self.read())
         result = self.s3.complete_multipart_upload(
             Bucket=self.bucket, Key='obj', UploadId=upload_id, IfMatch=etag,
@@ -69,10 +74,7 @@ class TestCompleteConditions(BucketTestCase):
         self.s3.put_object(Bucket=self.bucket, Key='obj', Body=b'first')
         etag = self.s3.head_object(Bucket=self.bucket, Key='obj')['ETag']
         upload_id, parts, data = self.upload_two()
-        self.assertS3Error(
-            'PreconditionFailed', 412, self.s3.complete_multipart_upload,
-            Bucket=self.bucket, Key='obj', UploadId=upload_id,
-            IfNoneMatch=etag, MultipartUpload={'Parts': parts})
+        self.assertRefused(upload_id, parts, IfNoneMatch=etag)
         self.assertEqual(b'first', self.read())
         result = self.s3.complete_multipart_upload(
             Bucket=self.bucket, Key='obj', UploadId=upload_id,
@@ -81,10 +83,7 @@ class TestCompleteConditions(BucketTestCase):
         self.assertEqual(b''.join(data), self.read())
         # and the multipart object's own ETag is compared as S3 shows it
         upload_id, parts, _ = self.upload_two()
-        self.assertS3Error(
-            'PreconditionFailed', 412, self.s3.complete_multipart_upload,
-            Bucket=self.bucket, Key='obj', UploadId=upload_id,
-            IfNoneMatch=result['ETag'], MultipartUpload={'Parts': parts})
+        self.assertRefused(upload_id, parts, IfNoneMatch=result['ETag'])
         self.assertEqual(b''.join(data), self.read())
 
     def test_writes_racing_a_conditional_complete(self):
