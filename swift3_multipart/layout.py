@@ -45,6 +45,7 @@ import random
 import re
 import uuid
 
+from swift.common import constraints
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
     sysmeta_header
 from swift.common.request_helpers import get_reserved_name
@@ -146,6 +147,20 @@ OUR_UPLOAD_ID_LENGTH = 33
 PART_NAME_OVERHEAD = max(
     2 + UPLOAD_ID_LENGTH + MAX_PART_NUMBER_DIGITS,
     3 + OUR_UPLOAD_ID_LENGTH + PART_DIGITS + ATTEMPT_DIGITS)
+
+
+def key_fits(wsgi_key, overhead=PART_NAME_OVERHEAD):
+    """
+    True if an upload of ``wsgi_key`` (a WSGI string: its length is in
+    bytes) can exist: Create refuses a key whose part names would not fit
+    in Swift's max_object_name_length (KeyTooLongError). A request about
+    an upload of a longer key is answered without a backend request; its
+    listing query (prefix and marker) would not even fit in a backend
+    server's request line.
+    """
+    return len(wsgi_key) + overhead <= constraints.MAX_OBJECT_NAME_LENGTH
+
+
 _ATTEMPT = re.compile(r'^([0-9]{%d})/([0-9]{%d})\Z' % (
     PART_DIGITS, ATTEMPT_DIGITS))
 

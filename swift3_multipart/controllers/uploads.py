@@ -100,8 +100,7 @@ class UploadsController(Controller):
         ours = self.conf.get('upload_layout') == layout.IMMUTABLE
         overhead = layout.PART_NAME_OVERHEAD if ours else \
             mpu.PART_NAME_OVERHEAD
-        if len(req.object_name) + overhead > \
-                constraints.MAX_OBJECT_NAME_LENGTH:
+        if not layout.key_fits(req.object_name, overhead):
             # Parts are stored as <key>/<upload id>/<part number>...:
             # refuse now rather than fail every UploadPart.
             raise KeyTooLongError(

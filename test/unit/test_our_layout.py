@@ -6,6 +6,7 @@ from swift3_multipart import layout, mpu
 from swift3_multipart.middleware import filter_factory
 from test.unit.base import AUTH_CALLS, BUCKET, OBJ, SEGMENTS
 from test.unit.helpers import FakeAuth
+from test.unit.test_complete import complete_xml
 from test.unit.our_layout import OurLayoutTestCase, OUR_ID, INDEX, \
     RECORD, ABORT_RECORD, ETAG, attempt, attempt_path, attempt_row, \
     manifest_body
@@ -193,6 +194,30 @@ class TestUploadPart(OurLayoutTestCase):
         self.swift.register('PUT', attempt_path(1), 404)
         resp = self.put()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
+
+
+class TestKeyTooLongForAnUpload(OurLayoutTestCase):
+    """Create refuses a key whose attempts would not fit
+    (KeyTooLongError), so no upload of it exists: ListParts, Abort and
+    Complete answer NoSuchUpload once the caller's permission is checked,
+    with no read of the upload (its listing query, prefix and marker of
+    4 KiB each, would not fit in a backend server's request line: 414)."""
+
+    def test_every_operation(self):
+        for key in ('k' * (1025 - layout.PART_NAME_OVERHEAD), 'k' * 4096):
+            for method, body in (('GET', b''), ('DELETE', b''),
+                                 ('POST', complete_xml(((1, ETAG),)))):
+                with self.subTest(method=method, key_length=len(key)):
+                    del self.swift.calls[:]
+                    resp = self.call(method, '/bucket/%s?uploadId=%s' % (
+                        key, OUR_ID), body=body)
+                    self.assertS3Error(resp, 404, 'NoSuchUpload')
+                    # only the permission check: the segments container's
+                    # HEAD (and its info, for a write)
+                    self.assertEqual({('HEAD', SEGMENTS)}, {
+                        c for c in self.swift.calls
+                        if c not in AUTH_CALLS})
+        self.assertEqual([], self.swift.unexpected)
 
 
 class TestListParts(OurLayoutTestCase):
