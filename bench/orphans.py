@@ -102,6 +102,7 @@ class Player(object):
                           retries={'max_attempts': 1},
                           max_pool_connections=2 * RACE_THREADS))
         self.ic = saio.internal_client()
+        self.state_dir = saio.state_dir
         self.account = self.env['accounts'][USER]
         self.run_id = uuid.uuid4().hex[:8]
         self.scenario = None
@@ -391,8 +392,11 @@ class Player(object):
 
     def reaper_pass(self, now=None):
         """One pass, as if it were two days on: rules of 1 day are due."""
+        # no rate limit: the SAIO holds only this run's tasks
         self.reaper_stats = reaper.MpuReaper(
-            {}, logger=QuietLogger(), swift=self.ic).run_once(
+            {'tasks_per_second': '0', 'deletes_per_second': '0',
+             'recon_cache_path': self.state_dir},
+            logger=QuietLogger(), swift=self.ic).run_once(
                 now=now or time.time() + 2 * DAY)
         return self.reaper_stats
 

@@ -27,24 +27,94 @@ between reapers by a hash of their names, as the object-expirer does.
 Options (``[mpu-reaper]``; see ``etc/mpu-reaper.conf-sample``):
 ``interval`` (300 s between passes), ``internal_client_conf_path``,
 ``request_tries``, ``processes``, ``process``, ``dry_run`` (report what
-would be aborted, change nothing), ``report_interval``.
+would be aborted, change nothing), ``report_interval``, and the limits
+that keep a pass from flooding the cluster: ``tasks_per_second`` (50, as
+the object-expirer's) and ``deletes_per_second`` (200: every DELETE the
+reaper sends, parts, records and tasks alike). After each pass it writes
+``recon_cache_path``/``mpu_reaper.recon`` (see :data:`RECON_FILE`).
+
+Metrics (StatsD through Swift's logger, ``log_statsd_*`` options, under
+``mpu-reaper.``): ``tasks`` (each due task read), ``tasks_dropped`` (each
+task deleted once dealt with), ``aborted``, ``would_abort`` (dry run),
+``errors`` (a task that failed: the pass goes on), ``bytes_freed`` (a
+counter, in bytes) and ``oldest_task_lag`` (a timing: how late, in ms,
+the oldest due task of the pass was when the pass began).
 
 Uploads created before a rule that covers them existed have no task: the
 audit tool (:mod:`swift3_multipart.audit`, ``--abort-expired``) finds them.
 """
 
 import io
+import os
 import time
 from optparse import OptionParser
 
 from swift.common.daemon import Daemon, run_daemon
 from swift.common.internal_client import InternalClient
-from swift.common.utils import config_true_value, get_logger, \
-    non_negative_int, parse_options
+from swift.common.recon import DEFAULT_RECON_CACHE_PATH
+from swift.common.utils import AbstractRateLimiter, config_true_value, \
+    dump_recon_cache, get_logger, non_negative_float, non_negative_int, \
+    parse_options
 
 from swift3_multipart import layout, lifecycle, storage, tasks
 
 USER_AGENT = 'swift3-multipart-reaper'
+DEFAULT_INTERVAL = 300
+DEFAULT_REPORT_INTERVAL = 300
+DEFAULT_TASKS_PER_SECOND = 50
+DEFAULT_DELETES_PER_SECOND = 200
+#: the recon cache file each pass ends by updating, in the format of the
+#: other daemons' (one JSON object, by Swift's ``dump_recon_cache``):
+#: ``mpu_reaper_pass_start`` (epoch), ``mpu_reaper_pass_duration`` (s),
+#: ``mpu_reaper_last_pass`` (the pass's counts, ``errors`` among them) and
+#: ``mpu_reaper_dry_run``
+RECON_FILE = 'mpu_reaper.recon'
+
+
+class RateLimiter(AbstractRateLimiter):
+    """Swift's rate limiter on the reaper's clock and sleep (which a test
+    replaces). A rate of 0 does not limit."""
+
+    def __init__(self, max_rate, clock, sleep):
+        super().__init__(max_rate)
+        self._clock = clock
+        self._sleep_for = sleep
+
+    def _sleep(self, seconds):
+        self._sleep_for(seconds)
+
+    def wait(self, incr_by=1, now=None):
+        super().wait(incr_by, now or self._clock())
+
+
+class RateLimitedDeletes(object):
+    """
+    The reaper's InternalClient, whose every DELETE (of a part, a record, a
+    task or a task container, by ``make_request`` or ``delete_object``)
+    first waits for its ``limiter``. The rest passes through.
+    """
+
+    def __init__(self, swift, limiter):
+        self._swift = swift
+        self._limiter = limiter
+
+    def __getattr__(self, name):
+        return getattr(self._swift, name)
+
+    def make_request(self, method, *args, **kwargs):
+        if method == 'DELETE':
+            self._limiter.wait()
+        return self._swift.make_request(method, *args, **kwargs)
+
+    def delete_object(self, *args, **kwargs):
+        # InternalClient's delete_object calls its own make_request: one
+        # wait per DELETE
+        self._limiter.wait()
+        return self._swift.delete_object(*args, **kwargs)
+
+    def delete_container(self, *args, **kwargs):
+        self._limiter.wait()
+        return self._swift.delete_container(*args, **kwargs)
 
 
 class MpuReaper(Daemon):
@@ -55,19 +125,29 @@ class MpuReaper(Daemon):
                  sleep=time.sleep):
         self.conf = conf
         self.logger = logger or get_logger(conf, log_route=self.log_route)
-        self.interval = float(conf.get('interval') or 300)
-        self.report_interval = float(conf.get('report_interval') or 300)
+        self.interval = float(conf.get('interval') or DEFAULT_INTERVAL)
+        self.report_interval = float(
+            conf.get('report_interval') or DEFAULT_REPORT_INTERVAL)
         self.dry_run = config_true_value(conf.get('dry_run', False))
         self.processes = non_negative_int(conf.get('processes', 0))
         self.process = non_negative_int(conf.get('process', 0))
         self._check_processes()
-        self.swift = swift or InternalClient(
+        swift = swift or InternalClient(
             conf.get('internal_client_conf_path',
                      '/etc/swift/internal-client.conf'),
             USER_AGENT, int(conf.get('request_tries') or 3))
         # time.time and time.sleep, unless a test controls them
         self.clock = clock
         self.sleep = sleep
+        self.tasks_per_second = non_negative_float(conf.get(
+            'tasks_per_second', DEFAULT_TASKS_PER_SECOND))
+        self.deletes_per_second = non_negative_float(conf.get(
+            'deletes_per_second', DEFAULT_DELETES_PER_SECOND))
+        self.swift = RateLimitedDeletes(swift, RateLimiter(
+            self.deletes_per_second, clock, sleep))
+        self.rcache = os.path.join(
+            conf.get('recon_cache_path', DEFAULT_RECON_CACHE_PATH),
+            RECON_FILE)
         self.stats = {}
         self.would_abort = []
 
@@ -109,6 +189,9 @@ class MpuReaper(Daemon):
             'moved', 'errors'), 0)
         self.would_abort = []
         self._buckets = {}
+        self._oldest_due = None
+        self._task_limiter = RateLimiter(self.tasks_per_second, self.clock,
+                                         self.sleep)
         begin = self.last_report = self.clock()
         self.logger.info('Pass beginning%s at %s', ' (dry run)' if
                          self.dry_run else '', time.strftime(
@@ -127,9 +210,18 @@ class MpuReaper(Daemon):
             if int(container['name']) > now:
                 break
             self._container_pass(container['name'], now)
-        self.logger.info('Pass completed in %ds: %s', self.clock() - begin,
+        elapsed = self.clock() - begin
+        self.logger.info('Pass completed in %ds: %s', elapsed,
                          ', '.join('%s %d' % kv for kv in sorted(
                              self.stats.items())))
+        if self._oldest_due is not None:
+            self.logger.timing('oldest_task_lag',
+                               max(0.0, now - self._oldest_due) * 1000)
+        dump_recon_cache({'mpu_reaper_pass_start': begin,
+                          'mpu_reaper_pass_duration': elapsed,
+                          'mpu_reaper_last_pass': dict(self.stats),
+                          'mpu_reaper_dry_run': self.dry_run},
+                         self.rcache, self.logger)
         return self.stats
 
     def _mine(self, name):
@@ -142,11 +234,16 @@ class MpuReaper(Daemon):
             if not self._mine(row['name']) or \
                     not epoch.isdigit() or int(epoch) > now:
                 continue
+            self._task_limiter.wait()
             self.stats['tasks'] += 1
+            self.logger.increment('tasks')
+            if self._oldest_due is None or int(epoch) < self._oldest_due:
+                self._oldest_due = int(epoch)
             try:
                 self._task(container, row['name'], now)
             except Exception:
                 self.stats['errors'] += 1
+                self.logger.increment('errors')
                 self.logger.exception('task %s/%s', container, row['name'])
             if self.clock() - self.last_report >= self.report_interval:
                 self.logger.info('Pass so far: %s', self.stats)
@@ -189,6 +286,7 @@ class MpuReaper(Daemon):
                     self.swift, account, bucket, key, upload_id)
                 self.stats['parts'] += parts
                 self.stats['bytes'] += size
+                self._freed(size)
         elif abort is None:
             self.stats['no_rule'] += 1
             self.logger.info('no rule aborts %s any more', what)
@@ -211,11 +309,17 @@ class MpuReaper(Daemon):
         if not self.dry_run:
             self.swift.delete_object(tasks.TASK_ACCOUNT, container, name,
                                      acceptable_statuses=storage.OK_OR_GONE)
+            self.logger.increment('tasks_dropped')
+
+    def _freed(self, size):
+        if size and not self.dry_run:
+            self.logger.update_stats('bytes_freed', size)
 
     def _aborted(self, what, abort, parts, size):
         self.stats['aborted'] += 1
         self.stats['parts'] += parts
         self.stats['bytes'] += size
+        self._freed(size)
         self.logger.info('%s %s (rule %s, due %d): %d parts, %d bytes',
                          'would abort' if self.dry_run else 'aborted', what,
                          abort.rule_id, abort.epoch, parts, size)

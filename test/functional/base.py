@@ -71,6 +71,15 @@ def aws_multipart_etag(parts):
     return '"%s-%d"' % (hashlib.md5(digests).hexdigest(), len(parts))
 
 
+def unlimited_reaper_conf(**conf):
+    """A reaper's conf for the test SAIO: no rate limit (a pass meets
+    every task of the session), its recon cache in the SAIO's state dir."""
+    conf.setdefault('tasks_per_second', '0')
+    conf.setdefault('deletes_per_second', '0')
+    conf.setdefault('recon_cache_path', saio().state_dir)
+    return conf
+
+
 class BucketTestCase(unittest.TestCase):
     """One new bucket per test; tearDown aborts, deletes and removes it."""
 
@@ -162,9 +171,9 @@ class BucketTestCase(unittest.TestCase):
 
         :returns: the pass's stats.
         """
-        return reaper.MpuReaper({}, logger=mock.Mock(),
-                                swift=saio().internal_client()).run_once(
-                                    now=time.time() + later)
+        return reaper.MpuReaper(
+            unlimited_reaper_conf(), logger=mock.Mock(),
+            swift=saio().internal_client()).run_once(now=time.time() + later)
 
     def expirer_pass(self):
         """One container-updater and one object-expirer pass over the SAIO

@@ -6,6 +6,7 @@ line): a rule of 1 day is due two days on, and nobody waits.
 
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,8 @@ from unittest import mock
 
 from swift3_multipart import audit, reaper
 from test.functional import extra_saio
-from test.functional.base import BucketTestCase, MIN_PART, saio
+from test.functional.base import BucketTestCase, MIN_PART, saio, \
+    unlimited_reaper_conf
 
 # uploads of s3api's layout: the first phase of a rolling upgrade, and
 # those a stock proxy began (our layout: test_our_layout.py)
@@ -60,7 +62,8 @@ class ReaperTestCase(BucketTestCase):
         self.later = time.time() + 2 * DAY
 
     def reaper(self, **conf):
-        return reaper.MpuReaper(conf, logger=mock.Mock(), swift=self.ic)
+        return reaper.MpuReaper(unlimited_reaper_conf(**conf),
+                                logger=mock.Mock(), swift=self.ic)
 
     def uploads(self):
         listed = self.s3.list_multipart_uploads(Bucket=self.bucket)
@@ -120,6 +123,29 @@ class TestReaper(ReaperTestCase):
         # the task waits at its new date
         rp.run_once(now=self.later + 4 * DAY)
         self.assertEqual(['keep/a'], self.uploads())
+
+    def test_rate_limit_and_recon(self):
+        """tasks_per_second holds on the real cluster: a dry pass over the
+        N tasks due, at N/2 per second, takes at least (N - 1) / (N/2)
+        seconds (Swift's limiter lets the first task go at once); then
+        the recon cache holds the pass's counts."""
+        counted = self.reaper().run_once(now=self.later,
+                                         dry_run=True)['tasks']
+        self.assertGreaterEqual(counted, 3)
+        rate = counted / 2.0
+        begin = time.time()
+        stats = self.reaper(tasks_per_second=str(rate)).run_once(
+            now=self.later, dry_run=True)
+        took = time.time() - begin
+        self.assertEqual(counted, stats['tasks'])
+        self.assertGreaterEqual(took, (counted - 1) / rate)
+        with open(os.path.join(saio().state_dir, reaper.RECON_FILE)) as f:
+            recon = json.load(f)
+        self.assertEqual(stats, recon['mpu_reaper_last_pass'])
+        self.assertIs(True, recon['mpu_reaper_dry_run'])
+        self.assertGreaterEqual(recon['mpu_reaper_pass_duration'],
+                                (counted - 1) / rate)
+        self.assertLessEqual(begin, recon['mpu_reaper_pass_start'])
 
     def test_command_once_dry_run(self):
         with tempfile.NamedTemporaryFile('w', suffix='.conf') as conf:

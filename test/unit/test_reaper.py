@@ -3,6 +3,10 @@
 The clock is the ``now`` of run_once; nothing sleeps.
 """
 
+import json
+import os
+import shutil
+import tempfile
 import unittest
 from datetime import datetime, timezone
 from unittest import mock
@@ -42,13 +46,27 @@ def task(epoch_=DUE, upload_id=UPLOAD_ID, key=KEY, default_days=0,
 
 
 class ReaperTestCase(unittest.TestCase):
+    """The reaper on a clock that only its sleeps advance."""
+
     def setUp(self):
         self.swift = FakeSwift()
         self.swift.register('HEAD', ANCHOR, 204)
         self.logger = mock.Mock()
-        self.reaper = reaper.MpuReaper(
-            {}, logger=self.logger, swift=internal_client(self.swift),
-            clock=lambda: NOW, sleep=self.fail)
+        self.recon_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.recon_dir)
+        self.now = NOW
+        self.slept = []
+        self.reaper = self.make_reaper()
+
+    def make_reaper(self, **conf):
+        conf.setdefault('recon_cache_path', self.recon_dir)
+        return reaper.MpuReaper(
+            conf, logger=self.logger, swift=internal_client(self.swift),
+            clock=lambda: self.now, sleep=self.sleep)
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
 
     def tearDown(self):
         self.assertEqual([], self.swift.unexpected)
@@ -112,7 +130,8 @@ class TestReaper(ReaperTestCase):
         self.assertEqual({'tasks': 1, 'aborted': 1, 'parts': 2, 'bytes': 10,
                           'gone': 0, 'no_rule': 0, 'moved': 0, 'errors': 0},
                          stats)
-        self.logger.increment.assert_called_once_with('aborted')
+        self.assertIn(mock.call('aborted'),
+                      self.logger.increment.call_args_list)
 
     def test_dry_run_changes_nothing(self):
         container, name, body = task()
@@ -258,6 +277,89 @@ class TestReaper(ReaperTestCase):
                              logger=self.logger, swift=mock.Mock())
         with self.assertRaises(ValueError):
             self.reaper.run_once(processes=1, process=1)
+
+
+class TestLimitsAndReports(ReaperTestCase):
+    """The rate limits (tasks_per_second, deletes_per_second), the recon
+    cache and the metrics of a pass."""
+
+    def gone_tasks(self, count):
+        found = [task(upload_id='upload%02d' % n) for n in range(count)]
+        self.register_tasks(*found)
+        for n in range(count):
+            self.swift.register('HEAD', '%s/%s/upload%02d' % (
+                SEGMENTS, KEY, n), 404)
+        return found
+
+    def test_tasks_per_second(self):
+        # 10 tasks at 5 per second: 9 waits of 0.2 s after the first task
+        self.gone_tasks(10)
+        self.reaper = self.make_reaper(tasks_per_second='5',
+                                       deletes_per_second='0')
+        stats = self.reaper.run_once(now=NOW)
+        self.assertEqual(10, stats['tasks'])
+        self.assertAlmostEqual(9 / 5.0, sum(self.slept), places=3)
+        self.assertGreaterEqual(self.now - NOW, (10 - 1) / 5.0 - 1e-3)
+
+    def test_deletes_per_second(self):
+        # an abort of 20 parts, its marker, its task and the task container
+        self.register_tasks(task())
+        self.register_upload(parts=20)
+        self.reaper = self.make_reaper(tasks_per_second='0',
+                                       deletes_per_second='10')
+        stats = self.reaper.run_once(now=NOW)
+        self.assertEqual(1, stats['aborted'])
+        deletes = [c for c in self.swift.calls if c[0] == 'DELETE']
+        self.assertEqual(23, len(deletes))
+        self.assertAlmostEqual((23 - 1) / 10.0, sum(self.slept), places=3)
+
+    def test_no_limit(self):
+        self.gone_tasks(10)
+        self.reaper = self.make_reaper(tasks_per_second='0',
+                                       deletes_per_second='0')
+        self.assertEqual(10, self.reaper.run_once(now=NOW)['tasks'])
+        self.assertEqual([], self.slept)
+
+    def test_defaults_limit(self):
+        self.assertEqual((50, 200), (self.reaper.tasks_per_second,
+                                     self.reaper.deletes_per_second))
+        self.gone_tasks(3)
+        self.reaper.run_once(now=NOW)
+        self.assertTrue(self.slept)
+
+    def test_recon_cache(self):
+        first, second = task(), task(upload_id='other')
+        self.register_tasks(first, second)
+        self.swift.register('GET', '%s/%s/%s' % (TASKS, first[0], first[1]),
+                            503)
+        self.swift.register('HEAD', '%s/%s/other' % (SEGMENTS, KEY), 404)
+        self.reaper.run_once(now=NOW)
+        with open(os.path.join(self.recon_dir, reaper.RECON_FILE)) as f:
+            recon = json.load(f)
+        self.assertEqual(NOW, recon['mpu_reaper_pass_start'])
+        self.assertEqual(self.now - NOW, recon['mpu_reaper_pass_duration'])
+        self.assertEqual((2, 1, 1), tuple(recon['mpu_reaper_last_pass'][k]
+                                          for k in ('tasks', 'errors',
+                                                    'gone')))
+        self.assertIs(False, recon['mpu_reaper_dry_run'])
+
+    def test_metrics(self):
+        # one upload aborted (10 bytes), one task that fails; both due
+        # a day before the pass
+        self.register_tasks(task(), task(upload_id='other'))
+        self.register_upload()
+        self.swift.register('GET', '%s/%s/%s' % (
+            TASKS, task(upload_id='other')[0], task(upload_id='other')[1]),
+            503)
+        self.reaper.run_once(now=NOW)
+        increments = [c[0][0] for c in self.logger.increment.call_args_list]
+        self.assertEqual({'tasks': 2, 'aborted': 1, 'tasks_dropped': 1,
+                          'errors': 1}, {
+                              name: increments.count(name)
+                              for name in set(increments)})
+        self.logger.update_stats.assert_called_once_with('bytes_freed', 10)
+        self.logger.timing.assert_called_once_with(
+            'oldest_task_lag', (NOW - DUE) * 1000)
 
 
 class TestDaemon(ReaperTestCase):
