@@ -40,7 +40,6 @@ setup(
             's3api = swift3_multipart.middleware:filter_factory',
         ],
         'console_scripts': [
-            'swift3-multipart-saio = swift3_multipart.saio.cli:main',
             'swift3-multipart-reaper = swift3_multipart.reaper:main',
             'swift3-multipart-audit = swift3_multipart.audit:main',
         ],

@@ -54,7 +54,7 @@ from benchlib import GIB, MIB, summarize
 import benchreport as report
 
 from swift3_multipart import layout
-from swift3_multipart.saio import Saio, SaioError
+from test.saio import Saio, SaioError
 
 BASE_PORT = 18480
 PROXIES = ('raw', 'stock', 'ours')

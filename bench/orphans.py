@@ -61,8 +61,8 @@ from swift.container.updater import ContainerUpdater
 from swift.obj.expirer import ObjectExpirer
 
 from swift3_multipart import audit, layout, reaper
-from swift3_multipart.saio import Saio, SaioError
-from swift3_multipart.saio.swiftdir import use_state_dir
+from test.saio import Saio, SaioError, process
+from test.saio.swiftdir import use_state_dir
 
 BASE_PORT = 18500
 # as test/functional/conftest.py's TEST_S3API_OPTIONS: small parts
@@ -410,7 +410,8 @@ class Player(object):
         # in a process of its own: the updater monkey-patches the process
         # it runs in with eventlet, which breaks boto3's TLS afterwards
         subprocess.run([sys.executable, os.path.abspath(__file__),
-                        '--expirer-pass', saio.state_dir], check=True)
+                        '--expirer-pass', saio.state_dir], check=True,
+                       env=process.child_env())
 
     # --- measuring --------------------------------------------------------
 

@@ -18,7 +18,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from swift3_multipart import layout, reaper
-from swift3_multipart.saio import Saio
+from test.saio import Saio, process
 
 MIB = 1024 * 1024
 ORPHANS_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(
@@ -181,7 +181,8 @@ class BucketTestCase(unittest.TestCase):
         multipart object has SLO delete its segments that way
         (``async=on``), as a cluster's expirer does."""
         subprocess.run([sys.executable, ORPHANS_SCRIPT, '--expirer-pass',
-                        saio().state_dir], check=True)
+                        saio().state_dir], check=True,
+                       env=process.child_env())
 
     def segments(self):
         """Names in the bucket's segments container, straight from Swift."""

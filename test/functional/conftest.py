@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from swift3_multipart.saio import Saio
+from test.saio import Saio
 
 # what the functional tests expect of the proxies' [filter:s3api]
 TEST_S3API_OPTIONS = {

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 
-from swift3_multipart.saio import Saio
+from test.saio import Saio
 from test.functional.base import saio
 from test.functional.conftest import TEST_S3API_OPTIONS, \
     proxy_log_problems

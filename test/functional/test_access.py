@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from test.functional import extra_saio, figures
 from test.functional import test_config_acl_encryption as acl_encryption
-from swift3_multipart.saio import use_state_dir
+from test.saio import use_state_dir
 from test.functional.base import error_code, saio
 from test.functional.conftest import proxy_log_problems
 from test.functional.figures import print_figures  # noqa: F401

@@ -11,7 +11,7 @@ import hashlib
 import time
 from datetime import datetime, timezone
 
-from swift3_multipart.saio import Saio
+from test.saio import Saio
 from test.functional.base import BucketTestCase, client, error_code, \
     raw_request, saio
 

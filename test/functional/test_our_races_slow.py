@@ -1,6 +1,6 @@
 """The four races of test_races on our layout, on SAIOs whose object
 servers are slow to commit: each object PUT waits 0.3 s, or 1 s, between
-its body and its commit (:mod:`swift3_multipart.saio.slowcommit`), as a
+its body and its commit (:mod:`test.saio.slowcommit`), as a
 busy disk does. The timing fence of the stock layout broke objects at
 these delays (issue 11: 8 of 30 Completes vs UploadPart at 0.3 s); ours
 must break none, at any delay.

@@ -24,7 +24,7 @@ setUpModule, tearDownModule = extra_saio.stock_layout()
 
 DAY = 86400
 # the reaper and the audit command with this SAIO's swift.conf
-WRAPPER = ('import sys; from swift3_multipart.saio import use_state_dir; '
+WRAPPER = ('import sys; from test.saio import use_state_dir; '
            'use_state_dir(sys.argv.pop(1)); from swift3_multipart import %s; '
            'sys.exit(%s.main())')
 

@@ -10,9 +10,9 @@ import tempfile
 import unittest
 from configparser import ConfigParser
 
-from swift3_multipart.saio import Saio, cli
-from swift3_multipart.saio import process as saio_process
-from swift3_multipart.saio.config import (
+from test.saio import Saio, cli
+from test.saio import process as saio_process
+from test.saio.config import (
     BACKEND_KINDS, MAX_PORT, PORT_OFFSETS, PROXY_KINDS, PROXY_NAMES,
     SaioConfig, default_data_dir, parse_option)
 
@@ -319,9 +319,9 @@ class TestOtherFiles(TempDirTestCase):
     def test_use_state_dir_in_a_fresh_process(self):
         conf = self.make_config()
         conf.write()
-        code = ('import sys; from swift3_multipart.saio import use_state_dir;'
+        code = ('import sys; from test.saio import use_state_dir;'
                 'use_state_dir(sys.argv[1]);'
-                'from swift3_multipart.saio.swiftdir import describe;'
+                'from test.saio.swiftdir import describe;'
                 'print(describe())')
         out = subprocess.check_output(
             [sys.executable, '-c', code, conf.state_dir],

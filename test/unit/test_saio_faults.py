@@ -1,5 +1,5 @@
 """Unit tests of the SAIO's object servers per device and of stopping and
-starting single servers (swift3_multipart.saio.faults); the processes
+starting single servers (test.saio.faults); the processes
 signalled are sleeping Pythons, no Swift server is started."""
 
 import os
@@ -9,10 +9,10 @@ import sys
 import unittest
 from unittest import mock
 
-from swift3_multipart.saio import Saio, SaioError
-from swift3_multipart.saio import faults
-from swift3_multipart.saio import process as saio_process
-from swift3_multipart.saio.config import BACKEND_KINDS, MAX_PORT, \
+from test.saio import Saio, SaioError
+from test.saio import faults
+from test.saio import process as saio_process
+from test.saio.config import BACKEND_KINDS, MAX_PORT, \
     OBJECT_DEVICE_OFFSET, PORT_OFFSETS
 from test.unit.test_saio_config import TempDirTestCase, parse
 
@@ -212,7 +212,7 @@ class TestReplicateObjects(TempDirTestCase):
             self.saio.replicate_objects()
         argv = call.call_args[0][0]
         self.assertEqual(argv[:3], [sys.executable, '-m',
-                                    'swift3_multipart.saio.replicate'])
+                                    'test.saio.replicate'])
         self.assertEqual(argv[3:], [
             self.saio.config.backend_conf_path('object-sdb%d' % n)
             for n in range(1, 5)])

@@ -1,4 +1,4 @@
-"""The SAIO's slow-to-commit object server (swift3_multipart.saio.slowcommit)
+"""The SAIO's slow-to-commit object server (test.saio.slowcommit)
 and its configuration."""
 
 import os
@@ -10,8 +10,8 @@ from unittest import mock
 from swift.common import swob
 from swift.common.utils import Timestamp
 
-from swift3_multipart.saio import slowcommit
-from swift3_multipart.saio.config import SaioConfig, SLOW_OBJECT_SERVER
+from test.saio import slowcommit
+from test.saio.config import SaioConfig, SLOW_OBJECT_SERVER
 
 
 class TestSlowCommit(unittest.TestCase):

@@ -15,8 +15,8 @@ from configparser import ConfigParser
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from swift3_multipart.saio import Saio, cli, tls
-from swift3_multipart.saio.config import (
+from test.saio import Saio, cli, tls
+from test.saio.config import (
     BACKEND_KINDS, PROXY_KINDS, SaioConfig)
 
 

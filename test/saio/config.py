@@ -38,7 +38,7 @@ import re
 import uuid
 from configparser import ConfigParser
 
-from swift3_multipart.saio import tls as saio_tls
+from test.saio import tls as saio_tls
 
 # the proxies a SAIO runs by default
 PROXY_NAMES = ('ours', 'stock')
@@ -53,7 +53,7 @@ S3API_USES = {
 }
 BACKEND_KINDS = ('account', 'container', 'object')
 # the object server of a SAIO with a commit delay
-SLOW_OBJECT_SERVER = 'swift3_multipart.saio.slowcommit:app_factory'
+SLOW_OBJECT_SERVER = 'test.saio.slowcommit:app_factory'
 DEFAULT_BASE_PORT = 18080
 MAX_PORT = 32767
 # offsets from the base port; proxies first, backends and memcached above
@@ -180,9 +180,9 @@ class SaioConfig(object):
     :param object_servers_per_device: one object server process per device
         (``object-sdb1``...) instead of one ``object`` server for all
     :param tls: serve the proxies over https, with a self-signed
-        certificate (see :mod:`swift3_multipart.saio.tls`)
+        certificate (see :mod:`test.saio.tls`)
     :param commit_delay: seconds every object server waits between a PUT's
-        body and its commit (see :mod:`swift3_multipart.saio.slowcommit`);
+        body and its commit (see :mod:`test.saio.slowcommit`);
         0 runs Swift's own object server
     :param encryption: Swift's ``keymaster`` and ``encryption`` filters in
         every proxy's pipeline (right of all others but the last

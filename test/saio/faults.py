@@ -1,18 +1,18 @@
 """Stopping and starting single servers of a running SAIO, for fault tests.
 
-:class:`ServerControl` is a part of :class:`swift3_multipart.saio.Saio`.
+:class:`ServerControl` is a part of :class:`test.saio.Saio`.
 With ``object_servers_per_device=True`` each device has an object server of
 its own (``object-sdb1``, ``object-sdb2``...), so stopping one takes one
 node of the object ring away, as a crashed storage node would; the proxy
 then writes to a handoff device and error-limits the node, as in a real
 cluster. Every signal goes to a recorded PID only (see
-:mod:`swift3_multipart.saio.process`).
+:mod:`test.saio.process`).
 
 A SAIO runs no replicators; :meth:`ServerControl.replicate_objects` runs
 one object-replicator pass (``sync_method = ssync``: no rsync daemon) per
 object server, as a cluster's replicators would once a node is back::
 
-    python -m swift3_multipart.saio.replicate CONF [CONF...]
+    python -m test.saio.replicate CONF [CONF...]
 """
 
 import errno
@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 
-from swift3_multipart.saio import process
-from swift3_multipart.saio.process import SaioError
+from test.saio import process
+from test.saio.process import SaioError
 
 
 def kill(pid, started=None, popen=None, timeout=5.0):
@@ -120,17 +120,17 @@ class ServerControl(object):
         :raises SaioError: if the pass fails
         """
         # not at the top: ``python -m`` of that module imports this one
-        from swift3_multipart.saio.replicate import REPLICATOR_LOG
+        from test.saio.replicate import REPLICATOR_LOG
         confs = [self.config.backend_conf_path(name)
                  for name in self.config.object_servers]
         log_path = self.config.log_path(REPLICATOR_LOG)
         process.note(log_path, 'replicating: %s' % ' '.join(confs))
         with open(log_path, 'ab') as log:
             status = subprocess.call(
-                [sys.executable, '-m', 'swift3_multipart.saio.replicate']
+                [sys.executable, '-m', 'test.saio.replicate']
                 + confs,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                timeout=timeout)
+                timeout=timeout, env=process.child_env())
         if status:
             raise SaioError(
                 'object replication exited with %d; %s ends with:\n%s' % (

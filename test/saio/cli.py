@@ -1,21 +1,21 @@
-"""``swift3-multipart-saio``: start, stop and inspect a test SAIO.
+"""``bin/saio`` (``python -m test.saio``): start, stop and inspect a test SAIO.
 
 Usage::
 
-    swift3-multipart-saio start [--port 18080] [--replicas 1]
+    bin/saio start [--port 18080] [--replicas 1]
                                 [--s3api-option KEY=VALUE ...]
                                 [--no-stock | --proxies ours,stock[,raw]]
                                 [--tls | --no-tls] [--commit-delay S]
                                 [--encryption | --no-encryption]
                                 [--defaults]
-    swift3-multipart-saio stop | status | env | wipe
-    swift3-multipart-saio restart-proxy ours|stock|raw
+    bin/saio stop | status | env | wipe
+    bin/saio restart-proxy ours|stock|raw
 
 Every subcommand takes ``--state-dir`` (default ``$SWIFT3_MULTIPART_SAIO_DIR``
 or ``~/.swift3-multipart-saio``). ``start`` saves its settings in the state
 directory; later commands (and a ``start`` without options) reuse them,
 except for what a ``start`` gives again (``--defaults`` forgets them all).
-``eval "$(swift3-multipart-saio env)"`` sets up the AWS CLI and SDKs.
+``eval "$(bin/saio env)"`` sets up the AWS CLI and SDKs.
 """
 
 import argparse
@@ -23,8 +23,8 @@ import os
 import shlex
 import sys
 
-from swift3_multipart.saio import Saio, SaioError
-from swift3_multipart.saio.config import PROXY_KINDS, USERS, parse_option
+from test.saio import Saio, SaioError
+from test.saio.config import PROXY_KINDS, USERS, parse_option
 
 STATE_DIR_ENV = 'SWIFT3_MULTIPART_SAIO_DIR'
 DEFAULT_STATE_DIR = '~/.swift3-multipart-saio'
@@ -57,7 +57,7 @@ def make_parser():
         help='state directory (default: $%s or %s)' % (
             STATE_DIR_ENV, DEFAULT_STATE_DIR))
     parser = argparse.ArgumentParser(
-        prog='swift3-multipart-saio', parents=[common],
+        prog='bin/saio', parents=[common],
         description='A Swift-All-In-One with the swift3_multipart s3api '
                     'filter ("ours", base port) and the stock one ("stock", '
                     'base port + 1) over the same data.')
@@ -201,7 +201,7 @@ def main(argv=None, out=None):
             print('restarted proxy %s' % args.proxy, file=out)
         return 0
     except (SaioError, ValueError, IOError) as err:
-        print('swift3-multipart-saio: error: %s' % err, file=sys.stderr)
+        print('bin/saio: error: %s' % err, file=sys.stderr)
         return 1
 
 

@@ -1,7 +1,7 @@
 """A self-contained Swift-All-In-One for testing swift3_multipart.
 
 One state directory holds the configs, rings, logs and pid files (see
-:mod:`swift3_multipart.saio.config`); the devices are on tmpfs when there is
+:mod:`test.saio.config`); the devices are on tmpfs when there is
 one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
 
 * the ``ours`` proxy on the base port, with
@@ -15,12 +15,12 @@ one. :class:`Saio` runs, all on 127.0.0.1 and each as a single process:
 * one account, one container and one object server serving all devices
   (with ``object_servers_per_device=True``, one object server per device,
   which a fault test can stop and start: see
-  :mod:`swift3_multipart.saio.faults`);
+  :mod:`test.saio.faults`);
 * memcached, only if a ``memcached`` binary is on PATH (else the pipelines
   have no ``cache`` filter).
 
 With ``tls=True`` the proxies serve https with a self-signed certificate
-made at start (see :mod:`swift3_multipart.saio.tls`); clients trust
+made at start (see :mod:`test.saio.tls`); clients trust
 ``env()['ca_file']``. That is what makes boto3 send ``aws-chunked`` bodies
 with trailing checksums, as it does against AWS.
 
@@ -34,7 +34,7 @@ Example::
     finally:
         saio.stop()
 
-PIDs are kept in files, so another process (the ``swift3-multipart-saio``
+PIDs are kept in files, so another process (the ``bin/saio``
 command) can stop what this one started.
 """
 
@@ -43,22 +43,19 @@ import os
 import shutil
 import sys
 
-from swift3_multipart.saio import process
-from swift3_multipart.saio.faults import ServerControl
-from swift3_multipart.saio import tls as saio_tls
-from swift3_multipart.saio.config import (
+from test.saio import process
+from test.saio.faults import ServerControl
+from test.saio import tls as saio_tls
+from test.saio.config import (
     DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS, SaioConfig, access_key,
     write_file)
-from swift3_multipart.saio.process import SaioError
-from swift3_multipart.saio.swiftdir import use_state_dir
+from test.saio.process import SaioError
+from test.saio.swiftdir import use_state_dir
 
 __all__ = ['Saio', 'SaioError', 'use_state_dir', 'DEFAULT_BASE_PORT']
 
 SETTINGS_FILE = 'saio.json'
 USER_AGENT = 'swift3-multipart-saio'
-# where ``python -m swift3_multipart...`` can import us from
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 def ours_installed():
@@ -86,9 +83,9 @@ class Saio(ServerControl):
     :param timeout: seconds to wait for the servers to be ready
     :param tls: serve the proxies over https (self-signed certificate)
     :param object_servers_per_device: one object server process per device
-        (``object-sdb1``...; see :mod:`swift3_multipart.saio.faults`)
+        (``object-sdb1``...; see :mod:`test.saio.faults`)
     :param commit_delay: seconds each object PUT waits between its body and
-        its commit (see :mod:`swift3_multipart.saio.slowcommit`)
+        its commit (see :mod:`test.saio.slowcommit`)
     :param encryption: Swift's encryption middleware in the proxies
     """
 
@@ -206,16 +203,13 @@ class Saio(ServerControl):
             if os.geteuid() == 0:
                 argv.extend(['-u', conf.user])
         elif name.startswith('proxy-'):
-            argv = [sys.executable, '-m', 'swift3_multipart.saio.server',
+            argv = [sys.executable, '-m', 'test.saio.server',
                     'proxy', conf.proxy_conf_path(name[len('proxy-'):])]
         else:
-            argv = [sys.executable, '-m', 'swift3_multipart.saio.server',
+            argv = [sys.executable, '-m', 'test.saio.server',
                     name.split('-', 1)[0], conf.backend_conf_path(name)]
-        env = dict(os.environ, PYTHONUNBUFFERED='1')
-        env['PYTHONPATH'] = os.pathsep.join(
-            [_PACKAGE_ROOT] + [p for p in env.get('PYTHONPATH', '').split(
-                os.pathsep) if p])
-        popen = process.spawn(argv, conf.log_path(name), env=env)
+        popen = process.spawn(argv, conf.log_path(name),
+                              env=process.child_env(PYTHONUNBUFFERED='1'))
         self._popens[name] = popen
         process.write_pid_file(self._pid_path(name), popen.pid)
         return popen
@@ -254,7 +248,7 @@ class Saio(ServerControl):
         if running:
             raise SaioError(
                 'SAIO in %s already running (%s); stop it first, e.g. with '
-                '"swift3-multipart-saio --state-dir %s stop"'
+                '"bin/saio --state-dir %s stop"'
                 % (self.state_dir, ', '.join(running), self.state_dir))
         if 'ours' in self.config.proxies and not ours_installed():
             raise SaioError(

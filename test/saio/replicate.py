@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m swift3_multipart.saio.replicate CONF [CONF...]
+    python -m test.saio.replicate CONF [CONF...]
 
 For each object server config (its ``devices``, ``swift_dir`` and
 ``bind_port``), Swift's object replicator runs once with ``sync_method =
@@ -10,15 +10,15 @@ ssync`` (over the object servers' own HTTP: no rsync daemon), as a
 cluster's replicators would: handoffs go to the primaries that lack them,
 tombstones reach the nodes that missed a DELETE. Its recon cache goes to
 the state directory's ``run/``. See
-:meth:`swift3_multipart.saio.faults.ServerControl.replicate_objects`.
+:meth:`test.saio.faults.ServerControl.replicate_objects`.
 """
 
 import os
 import sys
 from configparser import ConfigParser
 
-from swift3_multipart.saio.server import swift_dir_of
-from swift3_multipart.saio.swiftdir import use_state_dir
+from test.saio.server import swift_dir_of
+from test.saio.swiftdir import use_state_dir
 
 REPLICATOR_LOG = 'object-replicator'
 
@@ -43,7 +43,7 @@ def replicate(conf_paths):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print('usage: python -m swift3_multipart.saio.replicate CONF '
+        print('usage: python -m test.saio.replicate CONF '
               '[CONF...]', file=sys.stderr)
         return 2
     replicate(argv)

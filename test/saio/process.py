@@ -22,6 +22,21 @@ class SaioError(Exception):
     """A SAIO could not be started, or is not in the state expected."""
 
 
+# the clone: ``python -m test.saio...`` imports from there (and
+# ``test`` there, not the standard library's package of that name)
+CLONE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def child_env(**more):
+    """The environment of a Python process we start: ours, with the clone
+    first on PYTHONPATH, and ``more``."""
+    env = dict(os.environ, **more)
+    env['PYTHONPATH'] = os.pathsep.join([CLONE_ROOT] + [
+        p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+    return env
+
+
 def proc_stat(pid):
     """(state, start time) of a process from /proc, or None if none."""
     try:

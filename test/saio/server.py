@@ -2,13 +2,13 @@
 
 Usage::
 
-    python -m swift3_multipart.saio.server \
+    python -m test.saio.server \
         <proxy|account|container|object> CONF
 
 This is what ``swift-proxy-server CONF -v`` and friends do, except that the
 ``swift.conf`` used is the one next to the rings (the ``swift_dir`` of
 CONF's ``[DEFAULT]``) instead of ``/etc/swift/swift.conf``; see
-:mod:`swift3_multipart.saio.swiftdir`. Logs go to stderr (``-v``), which the
+:mod:`test.saio.swiftdir`. Logs go to stderr (``-v``), which the
 launcher points at a file: there may be no syslog.
 """
 
@@ -16,7 +16,7 @@ import os
 import sys
 from configparser import ConfigParser
 
-from swift3_multipart.saio.swiftdir import use_state_dir, describe
+from test.saio.swiftdir import use_state_dir, describe
 
 SECTIONS = {
     'proxy': 'proxy-server',
@@ -38,7 +38,7 @@ def swift_dir_of(conf_path):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2 or argv[0] not in SECTIONS:
-        print('usage: python -m swift3_multipart.saio.server '
+        print('usage: python -m test.saio.server '
               '<%s> CONF' % '|'.join(sorted(SECTIONS)), file=sys.stderr)
         return 2
     kind, conf_path = argv[0], os.path.abspath(argv[1])
