@@ -33,6 +33,9 @@ setup(
             'minio==7.2.20',
             # test/functional/test_fuzz.py
             'hypothesis==6.170.15',
+            # the proxies' authtoken filter of the SAIO's Keystone mode
+            # (test/saio/keystone.py; Keystone itself gets a venv of its own)
+            'keystonemiddleware>=10,<14',
         ],
     },
     entry_points={

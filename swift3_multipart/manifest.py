@@ -42,7 +42,9 @@ def find_slo(app):
         seen.add(id(app))
         if isinstance(app, StaticLargeObject):
             return app
-        app = getattr(app, 'app', None)
+        # most of Swift's filters keep the next app as ``app``; s3token,
+        # right below s3api in a Keystone pipeline, as ``_app``
+        app = getattr(app, 'app', None) or getattr(app, '_app', None)
     return None
 
 

@@ -31,9 +31,12 @@ def saio():
     return Saio.load(os.environ['SAIO_STATE_DIR'])
 
 
-def client(user='test:tester', proxy='ours', **config):
-    """A boto3 S3 client with default settings (checksums included)."""
+def client(user=None, proxy='ours', **config):
+    """A boto3 S3 client with default settings (checksums included), of
+    ``user`` (an access key; default the SAIO's first user, test:tester,
+    with Keystone test-tester)."""
     env = saio().env()
+    user = user or env['access_key']
     endpoint = env['endpoint'] if proxy == 'ours' else env['stock_endpoint']
     return boto3.client(
         's3', endpoint_url=endpoint, region_name=env['region'],
@@ -42,9 +45,16 @@ def client(user='test:tester', proxy='ours', **config):
                       retries={'max_attempts': 1}, **config))
 
 
-def raw_request(method, path, body=b'', headers=None, user='test:tester'):
+def access_key(name):
+    """The access key of the SAIO's user ``name`` (tester, tester2 or
+    tester3), with tempauth or Keystone."""
+    return saio().env()['access_keys'][name]
+
+
+def raw_request(method, path, body=b'', headers=None, user=None):
     """A SigV4-signed request that no SDK shaped: (status, headers, body)."""
     env = saio().env()
+    user = user or env['access_key']
     url = env['endpoint'] + path
     req = AWSRequest(method=method, url=url, data=body,
                      headers=dict(headers or {}))
@@ -187,7 +197,8 @@ class BucketTestCase(unittest.TestCase):
     def segments(self):
         """Names in the bucket's segments container, straight from Swift."""
         ic = saio().internal_client()
-        account = saio().env()['accounts']['test:tester']
+        env = saio().env()
+        account = env['accounts'][env['access_key']]
         if not ic.container_exists(account, self.bucket + '+segments'):
             return []
         return [o['name'] for o in ic.iter_objects(

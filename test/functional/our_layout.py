@@ -5,7 +5,8 @@ SAIOs too (:func:`use_saio`: s3_acl on, object servers slow to commit).
 
 from swift3_multipart import layout
 from test.functional import extra_saio
-from test.functional.base import BucketTestCase, MIN_PART, client
+from test.functional.base import BucketTestCase, MIN_PART, access_key, \
+    client
 
 
 def use_saio(name, offset, saio_options=None, expected_log=None,
@@ -93,7 +94,8 @@ class OurUploads(BucketTestCase):
                 Bucket=self.bucket)['Uploads']])
         # a user of the account with no grant on the bucket
         self.assertS3Error('AccessDenied', 403,
-                           client('test:tester2').list_multipart_uploads,
+                           client(access_key('tester2')
+                                  ).list_multipart_uploads,
                            Bucket=self.bucket)
 
     def test_stock_proxy_beside_ours(self):

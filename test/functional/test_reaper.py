@@ -42,7 +42,8 @@ class ReaperTestCase(BucketTestCase):
     def setUp(self):
         super().setUp()
         self.ic = saio().internal_client()
-        self.account = saio().env()['accounts']['test:tester']
+        env = saio().env()
+        self.account = env['accounts'][env['access_key']]
         self.s3.put_bucket_lifecycle_configuration(
             Bucket=self.bucket, LifecycleConfiguration={'Rules': [{
                 'ID': 'tmp', 'Filter': {'Prefix': 'tmp/'},

@@ -47,8 +47,8 @@ from test.saio import process
 from test.saio.faults import ServerControl
 from test.saio import tls as saio_tls
 from test.saio.config import (
-    DEFAULT_BASE_PORT, PROXY_NAMES, REGION, USERS, SaioConfig, access_key,
-    write_file)
+    DEFAULT_BASE_PORT, PROXY_NAMES, REGION, TEMPAUTH, USERS, SaioConfig,
+    access_key, write_file)
 from test.saio.process import SaioError
 from test.saio.swiftdir import use_state_dir
 
@@ -87,12 +87,14 @@ class Saio(ServerControl):
     :param commit_delay: seconds each object PUT waits between its body and
         its commit (see :mod:`test.saio.slowcommit`)
     :param encryption: Swift's encryption middleware in the proxies
+    :param auth: ``tempauth`` or ``keystone`` (a real Keystone, see
+        :mod:`test.saio.keystone_service`)
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, timeout=30.0,
                  tls=False, object_servers_per_device=False, commit_delay=0,
-                 encryption=False):
+                 encryption=False, auth=TEMPAUTH):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.timeout = timeout
         self._popens = {}
@@ -103,7 +105,7 @@ class Saio(ServerControl):
             memcache_port=saved.get('memcache_port'),
             data_dir=saved.get('data_dir'), tls=tls,
             object_servers_per_device=object_servers_per_device,
-            commit_delay=commit_delay, encryption=encryption)
+            commit_delay=commit_delay, encryption=encryption, auth=auth)
 
     @classmethod
     def load(cls, state_dir, **overrides):
@@ -115,7 +117,7 @@ class Saio(ServerControl):
         kwargs = {k: v for k, v in saio._read_settings().items()
                   if k in ('base_port', 'replicas', 's3api_options',
                            'proxies', 'tls', 'object_servers_per_device',
-                           'commit_delay', 'encryption')}
+                           'commit_delay', 'encryption', 'auth')}
         kwargs.update((k, v) for k, v in overrides.items() if v is not None)
         return cls(state_dir, **kwargs)
 
@@ -141,12 +143,15 @@ class Saio(ServerControl):
             'object_servers_per_device': conf.object_servers_per_device,
             'commit_delay': conf.commit_delay,
             'encryption': conf.encryption,
+            'auth': conf.auth,
         }, indent=2, sort_keys=True) + '\n')
 
     @property
     def process_names(self):
         """Names of our processes, in start order."""
-        names = ['memcached'] if self.config.memcache_port else []
+        names = ['keystone'] if self.config.keystone else []
+        if self.config.memcache_port:
+            names.append('memcached')
         names.extend(self.config.backend_servers)
         names.extend('proxy-' + name for name in self.config.proxies)
         return names
@@ -202,6 +207,13 @@ class Saio(ServerControl):
                     '-p', str(conf.memcache_port), '-U', '0', '-m', '64']
             if os.geteuid() == 0:
                 argv.extend(['-u', conf.user])
+        elif name == 'keystone':
+            keystone = conf.keystone
+            popen = process.spawn(keystone.prepare(), keystone.log_path,
+                                  env=keystone.env())
+            self._popens[name] = popen
+            process.write_pid_file(self._pid_path(name), popen.pid)
+            return popen
         elif name.startswith('proxy-'):
             argv = [sys.executable, '-m', 'test.saio.server',
                     'proxy', conf.proxy_conf_path(name[len('proxy-'):])]
@@ -218,6 +230,11 @@ class Saio(ServerControl):
         if name == 'memcached':
             def ready():
                 return process.port_accepts(self.config.memcache_port)
+        elif name == 'keystone':
+            url = self.config.keystone.url
+
+            def ready():
+                return process.http_status(url) == 200
         else:
             scheme, context = 'http', None
             if name.startswith('proxy-') and self.config.tls:
@@ -270,11 +287,14 @@ class Saio(ServerControl):
         for name in list(self._recorded()):
             process.remove_file(self._pid_path(name))  # stale
         backends = [n for n in self.process_names
-                    if not n.startswith('proxy-')]
+                    if not n.startswith('proxy-') and n != 'keystone']
         try:
+            if conf.keystone:
+                self._start_group(['keystone'])
+                conf.keystone.provision()
             self._start_group(backends)
             self._start_group(
-                [n for n in self.process_names if n not in backends])
+                [n for n in self.process_names if n.startswith('proxy-')])
         except BaseException:
             self.stop()
             raise
@@ -369,30 +389,60 @@ class Saio(ServerControl):
 
         Keys: ``endpoint``, ``stock_endpoint`` and ``raw_endpoint`` (None
         for a proxy not run), ``region``, ``access_key``/``secret_key``
-        (test:tester), ``users`` ({access key: secret}), ``user_groups``,
+        (test:tester), ``users`` ({access key: secret}), ``access_keys``
+        ({user name: access key}, e.g. tester2: test:tester2), ``user_groups``,
         ``accounts`` ({access key: 'AUTH_...'}), ``auth_url`` (tempauth
         v1.0),
         ``state_dir``, ``internal_client_conf``, ``proxy_log`` (of
         ``ours``), ``proxy_logs`` ({proxy: path}), ``log_dir``, ``data_dir``,
         ``memcache`` (host:port or None), ``replicas``, ``s3api_options``,
-        ``ca_file`` (the proxies' certificate with ``tls``, else None).
+        ``ca_file`` (the proxies' certificate with ``tls``, else None),
+        ``auth`` (``tempauth`` or ``keystone``), ``keystone_url`` (v3, or
+        None) and ``keystone_ids`` ({'projects': {name: id}, 'users':
+        {name: id}}, or None).
+
+        With Keystone the users are
+        :data:`test.saio.keystone_service.USERS` (the same access keys and
+        secrets, as EC2 credentials; ``user_groups`` gives their roles) and
+        their accounts ``AUTH_<project id>``; its ``auth_url`` is
+        Keystone's.
         """
         conf = self.config
         users = {access_key(a, u): p for a, u, p, _g in USERS}
+        groups = {access_key(a, u): g.split() for a, u, _p, g in USERS}
+        by_name = {u: access_key(a, u) for a, u, _p, _g in USERS}
+        accounts = {access_key(a, u): 'AUTH_' + a for a, u, _p, _g in USERS}
+        auth_url = '%s://127.0.0.1:%d/auth/v1.0' % (
+            conf.scheme, conf.port(conf.proxies[0]))
+        keystone_ids = None
+        first = access_key(*USERS[0][:2])
+        if conf.keystone:
+            from test.saio import keystone_service as keystone
+            keystone_ids = conf.keystone.ids()
+            ec2 = keystone.access_key
+            users = {ec2(a, u): p for a, u, p, _r in keystone.USERS}
+            groups = {ec2(a, u): list(r) for a, u, _p, r in keystone.USERS}
+            by_name = {u: ec2(a, u) for a, u, _p, _r in keystone.USERS}
+            accounts = {
+                ec2(a, u): 'AUTH_%s' % keystone_ids['projects'].get(a)
+                for a, u, _p, _r in keystone.USERS}
+            first = ec2(*keystone.USERS[0][:2])
+            auth_url = conf.keystone.url
         return {
             'endpoint': self.endpoint,
             'stock_endpoint': self.stock_endpoint,
             'raw_endpoint': self.raw_endpoint,
             'region': REGION,
-            'access_key': access_key(*USERS[0][:2]),
-            'secret_key': USERS[0][2],
+            'access_key': first,
+            'secret_key': users[first],
             'users': users,
-            'user_groups': {access_key(a, u): g.split()
-                            for a, u, _p, g in USERS},
-            'accounts': {access_key(a, u): 'AUTH_' + a
-                         for a, u, _p, _g in USERS},
-            'auth_url': '%s://127.0.0.1:%d/auth/v1.0' % (
-                conf.scheme, conf.port(conf.proxies[0])),
+            'access_keys': by_name,
+            'user_groups': groups,
+            'accounts': accounts,
+            'auth_url': auth_url,
+            'auth': conf.auth,
+            'keystone_url': conf.keystone.url if conf.keystone else None,
+            'keystone_ids': keystone_ids,
             'state_dir': self.state_dir,
             'internal_client_conf': self.internal_client_conf,
             'proxy_log': self.proxy_log,

@@ -3,11 +3,12 @@
 Usage::
 
     bin/saio start [--port 18080] [--replicas 1]
-                                [--s3api-option KEY=VALUE ...]
-                                [--no-stock | --proxies ours,stock[,raw]]
-                                [--tls | --no-tls] [--commit-delay S]
-                                [--encryption | --no-encryption]
-                                [--defaults]
+               [--s3api-option KEY=VALUE ...]
+               [--no-stock | --proxies ours,stock[,raw]]
+               [--tls | --no-tls] [--commit-delay S]
+               [--encryption | --no-encryption]
+               [--auth tempauth|keystone]
+               [--defaults]
     bin/saio stop | status | env | wipe
     bin/saio restart-proxy ours|stock|raw
 
@@ -23,8 +24,8 @@ import os
 import shlex
 import sys
 
-from test.saio import Saio, SaioError
-from test.saio.config import PROXY_KINDS, USERS, parse_option
+from test.saio import Saio, SaioError, keystone_service
+from test.saio.config import AUTH_MODES, PROXY_KINDS, parse_option
 
 STATE_DIR_ENV = 'SWIFT3_MULTIPART_SAIO_DIR'
 DEFAULT_STATE_DIR = '~/.swift3-multipart-saio'
@@ -93,6 +94,10 @@ def make_parser():
                        default=None,
                        help="Swift's encryption middleware (keymaster, "
                             "encryption) in the proxies' pipelines")
+    start.add_argument('--auth', choices=AUTH_MODES, default=None,
+                       help='tempauth (default), or keystone: a real '
+                            'Keystone (installed into .venv-keystone on '
+                            'first use), s3token, authtoken, keystoneauth')
     start.add_argument('--defaults', action='store_true',
                        help='ignore the settings of the last start')
     sub.add_parser('stop', parents=[common], help='stop all servers')
@@ -144,10 +149,19 @@ def print_start(saio, out):
         '%s=%s' % kv for kv in sorted(env['s3api_options'].items())),
         file=out)
     print('  logs:             %s' % env['log_dir'], file=out)
-    print('  users (access key / secret key / groups):', file=out)
-    for account, user, password, groups in USERS:
-        print('    %s:%s / %s / %s' % (account, user, password,
-                                       groups or '-'), file=out)
+    if env['auth'] == 'keystone':
+        print('  keystone:         %s (admin / %s)' % (
+            env['keystone_url'], keystone_service.ADMIN_PASSWORD), file=out)
+        print('  users (EC2 access key / secret key / roles / account):',
+              file=out)
+    else:
+        print('  users (access key / secret key / groups / account):',
+              file=out)
+    for access in sorted(env['users']):
+        print('    %s / %s / %s / %s' % (
+            access, env['users'][access],
+            ' '.join(env['user_groups'][access]) or '-',
+            env['accounts'][access]), file=out)
     for line in export_lines(env):
         print(line, file=out)
 
@@ -174,7 +188,7 @@ def main(argv=None, out=None):
             kwargs = dict(base_port=args.port, replicas=args.replicas,
                           s3api_options=options, proxies=args.proxies,
                           tls=args.tls, commit_delay=args.commit_delay,
-                          encryption=args.encryption)
+                          encryption=args.encryption, auth=args.auth)
             if args.defaults:
                 saio = Saio(state_dir, **{k: v for k, v in kwargs.items()
                                           if v is not None})

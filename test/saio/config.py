@@ -57,8 +57,16 @@ SLOW_OBJECT_SERVER = 'test.saio.slowcommit:app_factory'
 DEFAULT_BASE_PORT = 18080
 MAX_PORT = 32767
 # offsets from the base port; proxies first, backends and memcached above
-PORT_OFFSETS = {'ours': 0, 'stock': 1, 'raw': 2, 'object': 10,
-                'container': 11, 'account': 12, 'memcached': 19}
+PORT_OFFSETS = {'ours': 0, 'stock': 1, 'raw': 2, 'keystone': 5,
+                'object': 10, 'container': 11, 'account': 12,
+                'memcached': 19}
+# who authenticates S3 users: tempauth in the proxies, or a real Keystone
+# (test.saio.keystone_service) through s3token, authtoken, keystoneauth
+TEMPAUTH = 'tempauth'
+KEYSTONE = 'keystone'
+AUTH_MODES = (TEMPAUTH, KEYSTONE)
+# s3api's docs' order for Keystone: authtoken, s3api, s3token, keystoneauth
+KEYSTONE_AUTH = ('authtoken', 's3api', 's3token', 'keystoneauth')
 # object servers per device: device i listens on base + 13 + i (6 at most)
 OBJECT_DEVICE_OFFSET = 13
 MAX_OBJECT_SERVERS = PORT_OFFSETS['memcached'] - OBJECT_DEVICE_OFFSET
@@ -91,7 +99,7 @@ PROXY_PIPELINE = (
 # with encryption=True, before the pipeline's last proxy-logging
 ENCRYPTION_FILTERS = ('keymaster', 'encryption')
 # what the raw proxy leaves out of PROXY_PIPELINE
-S3_AND_AUTH = ('s3api', 'tempauth')
+S3_AND_AUTH = ('s3api', 'tempauth') + KEYSTONE_AUTH
 INTERNAL_CLIENT_PIPELINE = (
     'catch_errors', 'proxy-logging', 'cache', 'proxy-server')
 _OPTION_NAME = re.compile(r'^[a-z][a-z0-9_]*$')
@@ -188,13 +196,19 @@ class SaioConfig(object):
         every proxy's pipeline (right of all others but the last
         proxy-logging, as Swift's docs say), with a root secret of this
         SAIO's own
+    :param auth: ``tempauth`` (the default), or ``keystone``: a real
+        Keystone (:mod:`test.saio.keystone_service`) on base port + 5, and
+        ``authtoken s3api s3token keystoneauth`` in the proxies
     """
 
     def __init__(self, state_dir, base_port=DEFAULT_BASE_PORT, replicas=1,
                  s3api_options=None, proxies=PROXY_NAMES, memcache_port=None,
                  data_dir=None, tls=False, object_servers_per_device=False,
-                 commit_delay=0, encryption=False):
+                 commit_delay=0, encryption=False, auth=TEMPAUTH):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
+        if auth not in AUTH_MODES:
+            raise ValueError('auth must be one of %s' % (AUTH_MODES,))
+        self.auth = auth
         self.base_port = int(base_port)
         self.replicas = int(replicas)
         if self.replicas < 1:
@@ -272,6 +286,15 @@ class SaioConfig(object):
         if self.memcache_port is None:
             return None
         return '127.0.0.1:%d' % self.memcache_port
+
+    @property
+    def keystone(self):
+        """The :class:`test.saio.keystone_service.Keystone` of ``auth =
+        keystone`` (None with tempauth)."""
+        if self.auth != KEYSTONE:
+            return None
+        from test.saio.keystone_service import Keystone
+        return Keystone(self)
 
     def path(self, *parts):
         return os.path.join(self.state_dir, *parts)
@@ -357,6 +380,9 @@ class SaioConfig(object):
         if name not in PROXY_KINDS:
             raise ValueError('unknown proxy %r' % (name,))
         pipeline = self.pipeline(PROXY_PIPELINE)
+        if self.auth == KEYSTONE:
+            at = pipeline.index('s3api')
+            pipeline[at:at + 2] = KEYSTONE_AUTH
         if name == RAW_PROXY:
             pipeline = [n for n in pipeline if n not in S3_AND_AUTH]
         default = self._default_section(self.port(name), 'proxy-' + name)
@@ -379,13 +405,15 @@ class SaioConfig(object):
         if name != RAW_PROXY:
             s3api = [('use', S3API_USES[name])]
             s3api.extend(sorted(self.s3api_options.items()))
-            users = [('user_%s_%s' % (account, user),
-                      ('%s %s' % (password, groups)).strip())
-                     for account, user, password, groups in USERS]
-            sections.extend([
-                ('filter:s3api', s3api),
-                ('filter:tempauth', [('use', 'egg:swift#tempauth')] + users),
-            ])
+            sections.append(('filter:s3api', s3api))
+            if self.auth == KEYSTONE:
+                sections.extend(self.keystone.filter_sections())
+            else:
+                users = [('user_%s_%s' % (account, user),
+                          ('%s %s' % (password, groups)).strip())
+                         for account, user, password, groups in USERS]
+                sections.append(('filter:tempauth', [
+                    ('use', 'egg:swift#tempauth')] + users))
         sections.extend([
             ('filter:copy', [('use', 'egg:swift#copy')]),
             ('filter:slo', [('use', 'egg:swift#slo'),

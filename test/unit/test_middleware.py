@@ -4,8 +4,8 @@ import importlib
 import unittest
 
 from swift.common.middleware.s3api import controllers as upstream
-from swift.common.middleware import slo
-from swift.common.middleware.s3api import s3api, s3request
+from swift.common.middleware import keystoneauth, slo
+from swift.common.middleware.s3api import s3api, s3request, s3token
 from swift.common.registry import get_swift_info
 
 from swift3_multipart import middleware, routing
@@ -102,6 +102,19 @@ class TestFilterFactory(unittest.TestCase):
         app = middleware.filter_factory({}, max_upload_part_num='1000')(
             FakeAuth(FakeSlo(FakeSwift(), 1000)))
         self.assertEqual(1000, app.conf.max_upload_part_num)
+
+    def test_slo_found_below_keystone_filters(self):
+        # s3api's docs' Keystone pipeline: s3api s3token keystoneauth ...
+        # slo (s3token keeps its next app as _app)
+        below = FakeSlo(FakeSwift(), 1000)
+        pipeline = s3token.filter_factory(
+            {'auth_uri': 'http://127.0.0.1:5000/v3'})(
+            keystoneauth.filter_factory({})(below))
+        with self.assertRaises(ValueError):
+            middleware.filter_factory({})(pipeline)
+        app = middleware.filter_factory({}, max_upload_part_num='1000')(
+            pipeline)
+        self.assertIs(below.app, app.conf.slo_below)
 
     def test_no_check_when_multipart_disabled(self):
         app = middleware.filter_factory(

@@ -204,6 +204,65 @@ class TestProxyConf(TempDirTestCase):
                                     'allow_object_versioning'), 'true')
 
 
+class TestKeystoneConf(TempDirTestCase):
+    """``auth = keystone``: s3api's docs' pipeline and a real Keystone's
+    address (test.saio.keystone_service; nothing is started here)."""
+
+    def test_pipeline_and_filters(self):
+        conf = self.make_config(auth='keystone', base_port=20000)
+        url = 'http://127.0.0.1:20005/v3'
+        for name in PROXY_NAMES:
+            parser = parse(conf.proxy_conf(name))
+            pipeline = parser.get('pipeline:main', 'pipeline').split()
+            at = pipeline.index('authtoken')
+            self.assertEqual(['authtoken', 's3api', 's3token',
+                              'keystoneauth', 'copy'], pipeline[at:at + 5])
+            self.assertNotIn('tempauth', pipeline)
+            self.assertFalse(parser.has_section('filter:tempauth'))
+            for item in pipeline[:-1]:
+                self.assertTrue(parser.has_section('filter:' + item), item)
+            self.assertEqual(url, parser.get('filter:s3token', 'auth_uri'))
+            self.assertEqual('0', parser.get('filter:s3token',
+                                             'secret_cache_duration'))
+            self.assertEqual(url, parser.get('filter:authtoken', 'auth_url'))
+            self.assertEqual('true', parser.get('filter:authtoken',
+                                                'delay_auth_decision'))
+            self.assertEqual('admin, swiftoperator', parser.get(
+                'filter:keystoneauth', 'operator_roles'))
+        with_cache = self.make_config(auth='keystone', memcache_port=11211)
+        self.assertEqual('60', parse(with_cache.proxy_conf('ours')).get(
+            'filter:s3token', 'secret_cache_duration'))
+        raw = parse(self.make_config(auth='keystone', proxies=PROXY_KINDS)
+                    .proxy_conf('raw'))
+        self.assertFalse({'authtoken', 's3api', 's3token', 'keystoneauth'} &
+                         set(raw.get('pipeline:main', 'pipeline').split()))
+
+    def test_bad_auth(self):
+        with self.assertRaises(ValueError):
+            self.make_config(auth='swauth')
+
+    def test_env_of_provisioned_users(self):
+        saio = Saio(self.state_dir, base_port=20000, auth='keystone')
+        os.makedirs(saio.config.path('keystone'))
+        with open(saio.config.path('keystone', 'ids.json'), 'w') as f:
+            f.write('{"projects": {"test": "p1", "test2": "p2"}, '
+                    '"users": {}}')
+        env = saio.env()
+        self.assertEqual(('keystone', 'http://127.0.0.1:20005/v3'),
+                         (env['auth'], env['keystone_url']))
+        self.assertEqual(('test-tester', 'testing'),
+                         (env['access_key'], env['secret_key']))
+        self.assertEqual({'test-tester': 'AUTH_p1',
+                          'test-tester2': 'AUTH_p1',
+                          'test2-tester3': 'AUTH_p2'}, env['accounts'])
+        self.assertEqual({'tester': 'test-tester', 'tester2': 'test-tester2',
+                          'tester3': 'test2-tester3'}, env['access_keys'])
+        self.assertEqual(['member'], env['user_groups']['test-tester2'])
+        # the mode is a saved setting, as the others
+        saio._write_settings()
+        self.assertEqual('keystone', Saio.load(self.state_dir).config.auth)
+
+
 class TestRawProxy(TempDirTestCase):
     """The opt-in ``raw`` proxy: Swift without s3api and auth."""
 
