@@ -65,8 +65,8 @@ from swift.common.registry import register_swift_info
 from swift.common.utils import config_true_value, \
     config_positive_int_value, non_negative_int, non_negative_float
 
-from swift3_multipart import composite_checksum, layout, manifest, mpu, \
-    routing
+from swift3_multipart import composite_checksum, layout, manifest, metrics, \
+    mpu, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = mpu.S3_MAX_PARTS
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
@@ -144,6 +144,10 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
 
     def handle_request(self, req):
         composite_checksum.put_back(req)
+        # per multipart operation: answers by status class, latency
+        return metrics.timed(self.logger, req, self._handle_request)
+
+    def _handle_request(self, req):
         if self.uses_controller_overrides:
             return super().handle_request(req)
         # A Swift without patches/0001: the same steps as upstream's

@@ -124,7 +124,9 @@ class MpuReaper(Daemon):
     def __init__(self, conf, logger=None, swift=None, clock=time.time,
                  sleep=time.sleep):
         self.conf = conf
-        self.logger = logger or get_logger(conf, log_route=self.log_route)
+        # metrics under mpu-reaper., whatever the log_name
+        self.logger = logger or get_logger(
+            conf, log_route=self.log_route, statsd_tail_prefix=self.log_route)
         self.interval = float(conf.get('interval') or DEFAULT_INTERVAL)
         self.report_interval = float(
             conf.get('report_interval') or DEFAULT_REPORT_INTERVAL)

@@ -96,7 +96,9 @@ class BucketController(upstream.BucketController):
                     break
                 delete_objects(req, self.app, container,
                                [row['name'] for row in rows],
-                               self.conf.segment_delete_concurrency)
+                               self.conf.segment_delete_concurrency,
+                               logger=self.logger, sizes={
+                                   row['name']: row['bytes'] for row in rows})
                 query['marker'] = rows[-1]['name']
             req.get_response(self.app, 'DELETE', container)
         except NoSuchBucket:

@@ -28,12 +28,13 @@ from swift.common.middleware.s3api.s3response import NoSuchKey, \
 from swift.common.swob import str_to_wsgi
 from swift.common.utils import StreamingPile, config_true_value
 
-from swift3_multipart import layout, mpu
+from swift3_multipart import layout, metrics, mpu
 from swift3_multipart.controllers.common import segments_container, \
     key_of, without_copy_source, UPLOAD_ID_SYSMETA
 
 
-def delete_objects(req, app, container, names, concurrency):
+def delete_objects(req, app, container, names, concurrency, logger=None,
+                   sizes=None):
     """
     DELETE ``names`` of ``container`` in parallel; a 404 is what we wanted.
 
@@ -45,6 +46,8 @@ def delete_objects(req, app, container, names, concurrency):
     2); without s3_acl ``get_response`` is ``_get_response``, and Swift's
     auth still checks the caller may delete there.
 
+    :param logger: counts what was deleted (:func:`metrics.freed`)
+    :param sizes: {name: bytes} of the names, where the caller read them
     :returns: how many were deleted.
     """
     def delete_one(name):
@@ -52,13 +55,17 @@ def delete_objects(req, app, container, names, concurrency):
         sub.environ = copy.copy(req.environ)
         try:
             sub._get_response(app, 'DELETE', container, str_to_wsgi(name))
-            return True
+            return name
         except NoSuchKey:
-            return False
+            return None
 
     with StreamingPile(max(1, concurrency)) as pile:
-        return sum(1 for deleted in pile.asyncstarmap(
-            delete_one, ((name,) for name in names)) if deleted)
+        deleted = [name for name in pile.asyncstarmap(
+            delete_one, ((name,) for name in names)) if name is not None]
+    if logger is not None:
+        metrics.freed(logger, len(deleted), sum(
+            (sizes or {}).get(name, 0) for name in deleted))
+    return len(deleted)
 
 
 def ever_versioned(req, app):
@@ -86,13 +93,14 @@ def has_segments_container(req, app):
         return False
 
 
-def superseded_parts(req, app, upload_id=None):
+def superseded_parts(req, app, upload_id=None, sizes=None):
     """
     The parts a write of the key will leave unneeded: those of the
     multipart upload the current object was completed from.
 
     :param upload_id: the upload being completed, if any (its own manifest
         is not superseded by a retry).
+    :param sizes: a dict to fill with {part name: bytes}, from the manifest
     :returns: part names in the segments container (maybe empty).
     """
     if not has_segments_container(req, app):
@@ -124,6 +132,11 @@ def superseded_parts(req, app, upload_id=None):
         return []
     prefix = '/%s/%s' % (segments_container(req),
                          mpu.parts_prefix(key_of(req), old_upload))
-    return [entry['name'][len('/' + segments_container(req)) + 1:]
-            for entry in entries
-            if entry.get('name', '').startswith(prefix)]
+    names = []
+    for entry in entries:
+        if entry.get('name', '').startswith(prefix):
+            name = entry['name'][len('/' + segments_container(req)) + 1:]
+            names.append(name)
+            if sizes is not None and isinstance(entry.get('bytes'), int):
+                sizes[name] = entry['bytes']
+    return names

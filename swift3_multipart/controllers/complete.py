@@ -24,7 +24,7 @@ from swift.common.http import HTTP_ACCEPTED
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 
-from swift3_multipart import checksums, manifest, mpu, xml
+from swift3_multipart import checksums, manifest, metrics, mpu, xml
 from swift3_multipart.controllers import sse
 from swift3_multipart.controllers.cleanup import delete_objects, \
     superseded_parts
@@ -87,6 +87,8 @@ class Completion(object):
         self.parts = None
         self.unlisted = []
         self.superseded = []
+        # {part name: bytes} of the parts to free, where read
+        self.sizes = {}
         self.conditions = {}
         # (algorithm, type, value) of the object, if Create declared one
         self.checksum = None
@@ -190,7 +192,7 @@ class Completion(object):
         """Read the manifest this Complete replaces while it is still
         there."""
         self.superseded = superseded_parts(self.req, self.app,
-                                           self.upload_id)
+                                           self.upload_id, self.sizes)
 
     def _check_checksum_request(self, requested, checksum_type):
         """
@@ -310,6 +312,7 @@ class Completion(object):
             self._finish()
             self._free_parts()
             self.logger.increment('mpu.complete.success')
+            metrics.parts_completed(self.logger, len(self.parts or ()))
             if self.version_id and not sent:
                 resp.headers['x-amz-version-id'] = self.version_id
             yield (b'\n' if sent else b'') + result_body(not sent)
@@ -348,7 +351,8 @@ class Completion(object):
                            if name != fence]
         try:
             delete_objects(self.req, self.app, self.container, names,
-                           self.conf.segment_delete_concurrency)
+                           self.conf.segment_delete_concurrency,
+                           logger=self.logger, sizes=self.sizes)
         except ErrorResponse as err:
             self.logger.warning('upload %s: could not free %d parts: %s',
                                 self.upload_id, len(names), err.summary)

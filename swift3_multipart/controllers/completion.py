@@ -68,7 +68,8 @@ class OurCompletion(Completion):
         found = attempts.key_timestamp(key)
         self.base = max(initiated, found) if found else initiated
         self.key_resp = key
-        self.backend = S3Backend(req, self.app, self.conf, upload_id)
+        self.backend = S3Backend(req, self.app, self.conf, upload_id,
+                                 self.logger)
         self.landed = False
         # every attempt the listing showed
         self.seen = []

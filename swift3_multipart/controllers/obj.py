@@ -149,13 +149,15 @@ class ObjectController(upstream.ObjectController):
         operations, they refuse what we cannot honour (SSE-C, object
         lock) rather than store the data as if it had not been asked."""
         refuse_unsupported(req)
-        superseded = superseded_parts(req, self.app)
+        sizes = {}
+        superseded = superseded_parts(req, self.app, sizes=sizes)
         resp = super().PUT(req)
         if superseded:
             try:
                 delete_objects(req, self.app, segments_container(req),
                                superseded,
-                               self.conf.segment_delete_concurrency)
+                               self.conf.segment_delete_concurrency,
+                               logger=self.logger, sizes=sizes)
             except ErrorResponse as err:
                 self.logger.warning('could not free %d parts: %s',
                                     len(superseded), err.summary)

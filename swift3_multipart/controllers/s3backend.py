@@ -18,8 +18,11 @@ from swift3_multipart.controllers.common import segments_container, key_of
 
 class S3Backend(abort.Backend):
 
-    def __init__(self, req, app, conf, upload_id):
+    def __init__(self, req, app, conf, upload_id, logger=None):
         self.req = req
+        self.logger = logger
+        # {attempt name: bytes} of the attempts listed
+        self.sizes = {}
         self.app = app
         self.conf = conf
         self.upload_id = upload_id
@@ -57,10 +60,13 @@ class S3Backend(abort.Backend):
                                           self.upload_id)
 
     def attempts(self):
-        return [row['name'] for row in attempts.attempt_rows(
-            self.req, self.app, self.upload_id)]
+        rows = list(attempts.attempt_rows(self.req, self.app,
+                                          self.upload_id))
+        self.sizes.update((row['name'], row['bytes']) for row in rows)
+        return [row['name'] for row in rows]
 
     def delete(self, names):
         return delete_objects(self.req, self.app,
                               segments_container(self.req), names,
-                              self.conf.segment_delete_concurrency)
+                              self.conf.segment_delete_concurrency,
+                              logger=self.logger, sizes=self.sizes)

@@ -116,7 +116,8 @@ class UploadController(Controller):
         if layout.is_ours(upload_id):
             _check_ours(req, self.app, upload_id, write=True)
             outcome = abort.abort(
-                S3Backend(req, self.app, self.conf, upload_id), upload_id)
+                S3Backend(req, self.app, self.conf, upload_id, self.logger),
+                upload_id)
             if not outcome.aborted:
                 raise NoSuchUpload(upload_id=upload_id)
             self.logger.increment('mpu.abort')
@@ -147,7 +148,8 @@ class UploadController(Controller):
         if not in_progress and not parts:
             raise NoSuchUpload(upload_id=upload_id)
         delete_objects(req, self.app, container, parts,
-                       self.conf.segment_delete_concurrency)
+                       self.conf.segment_delete_concurrency,
+                       logger=self.logger)
         self.logger.increment('mpu.abort')
         return HTTPNoContent()
 

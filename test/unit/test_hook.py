@@ -140,7 +140,9 @@ class TestHook(unittest.TestCase):
         self.assertTrue(app.uses_controller_overrides)
         self.assertEqual(routing.OVERRIDES, app.controller_overrides)
         self.assertIsNot(routing.OVERRIDES, app.controller_overrides)
-        req = mock.Mock(environ={})   # (a request s3api built)
+        # (a request s3api built, of no multipart operation)
+        req = mock.Mock(environ={}, params={}, is_object_request=False,
+                        is_bucket_request=True, method='GET')
         with mock.patch.object(s3api.S3ApiMiddleware, 'handle_request',
                                return_value='upstream answer') as handle:
             self.assertEqual('upstream answer', app.handle_request(req))
