@@ -5,6 +5,9 @@
     swift3-multipart-audit ACCOUNT [BUCKET ...] [--json]
         [--delete-orphans] [--abort-expired] [--default-days N]
         [--max-days N] [--now EPOCH] [--internal-client-conf PATH]
+    swift3-multipart-audit ACCOUNT BUCKET --upload KEY UPLOAD_ID [--json]
+
+``--upload`` shows one upload (:mod:`swift3_multipart.upload_report`).
 
 For each bucket of the account (or those named), from the bucket's
 ``+segments`` container:
@@ -45,7 +48,7 @@ from swift.common.internal_client import InternalClient
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX
 from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import layout, lifecycle, mpu, storage
+from swift3_multipart import layout, lifecycle, mpu, storage, upload_report
 from swift3_multipart.client_backend import iter_records
 
 USER_AGENT = 'swift3-multipart-audit'
@@ -259,14 +262,33 @@ def parse_args(argv):
                         help="the proxy's abort_incomplete_days_max")
     parser.add_argument('--now', type=float,
                         help='audit as if it were this time (epoch seconds)')
+    parser.add_argument('--upload', nargs=2, metavar=('KEY', 'UPLOAD_ID'),
+                        help='show this upload of the one BUCKET: parts, '
+                             'gaps, stale attempts, abort date, bytes held')
     parser.add_argument('--internal-client-conf',
                         default='/etc/swift/internal-client.conf')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.upload and len(args.buckets) != 1:
+        parser.error('--upload needs exactly one BUCKET')
+    if args.upload and (args.delete_orphans or args.abort_expired):
+        parser.error('--upload changes nothing: no --delete-orphans or '
+                     '--abort-expired with it')
+    return args
 
 
 def main(argv=None, swift=None, out=sys.stdout):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     swift = swift or InternalClient(args.internal_client_conf, USER_AGENT, 3)
+    if args.upload:
+        report = upload_report.upload_report(
+            swift, args.account, args.buckets[0], args.upload[0],
+            args.upload[1], args.now, args.default_days, args.max_days)
+        if args.json:
+            json.dump(report, out, indent=2, sort_keys=True)
+            out.write('\n')
+        else:
+            out.write(upload_report.text(report))
+        return 0
     result = Auditor(swift, args.account, args.now, args.default_days,
                      args.max_days, args.delete_orphans,
                      args.abort_expired).audit(args.buckets)

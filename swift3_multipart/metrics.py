@@ -24,8 +24,10 @@ And:
   deleted.
 
 The older counters stay: ``s3api.mpu.create``, ``s3api.mpu.abort``,
-``s3api.mpu.complete.success``/``error``/``aborted`` and the abort
-tasks' ``s3api.mpu.expiring.*``.
+``s3api.mpu.complete.success``/``error``/``aborted``,
+``s3api.mpu.lifecycle.put``, and the tasks' ``s3api.mpu.lifecycle.queued``
+/ ``queue_error`` (Create's abort tasks) and ``s3api.mpu.sweep.*``
+(Complete's sweeps).
 """
 
 import time

@@ -18,6 +18,7 @@ from swift3_multipart import layout
 from swift3_multipart.controllers.cleanup import ever_versioned
 from swift3_multipart.controllers.common import segments_container, \
     key_of, part_of_row, without_copy_source
+from swift3_multipart.controllers.own import own_response
 
 # rows per listing page
 PAGE = 10000
@@ -26,8 +27,8 @@ PAGE = 10000
 def _page(req, app, query):
     """One listing page of the segments container ([] if it is gone)."""
     try:
-        resp = req._get_response(app, 'GET', segments_container(req), '',
-                                 query=dict(query))
+        resp = own_response(req, app, 'GET', segments_container(req), '',
+                            query=dict(query))
     except NoSuchBucket:
         return []
     return json.loads(resp.body)
@@ -126,14 +127,14 @@ def _manifest_of(req, app, upload_id, version):
     query = {} if version is None else {'version-id': version}
     try:
         with without_copy_source(req):
-            head = req._get_response(app, 'HEAD', req.container_name,
-                                     req.object_name, query=dict(query),
-                                     headers={'X-Newest': 'true'})
+            head = own_response(req, app, 'HEAD', req.container_name,
+                                req.object_name, query=dict(query),
+                                headers={'X-Newest': 'true'})
             if head.sysmeta_headers.get(
                     layout.OUR_UPLOAD_ID_SYSMETA) != upload_id:
                 return None
-            got = req._get_response(
-                app, 'GET', req.container_name, req.object_name,
+            got = own_response(
+                req, app, 'GET', req.container_name, req.object_name,
                 query=dict(query, **{'multipart-manifest': 'get'}),
                 headers={'X-Newest': 'true'})
             entries = json.loads(got.body)
@@ -151,8 +152,8 @@ def _versions_since(req, app, initiated):
     query = {'versions': None, 'format': 'json',
              'prefix': key_of(req)}
     try:
-        resp = req._get_response(app, 'GET', req.container_name, '',
-                                 query=query)
+        resp = own_response(req, app, 'GET', req.container_name, '',
+                            query=query)
         rows = json.loads(resp.body)
     except (NoSuchBucket, AccessDenied, ValueError):
         return found

@@ -31,6 +31,7 @@ from swift.common.utils import StreamingPile, config_true_value
 from swift3_multipart import layout, metrics, mpu
 from swift3_multipart.controllers.common import segments_container, \
     key_of, without_copy_source, UPLOAD_ID_SYSMETA
+from swift3_multipart.controllers.own import own_response
 
 
 def delete_objects(req, app, container, names, concurrency, logger=None,
@@ -39,12 +40,12 @@ def delete_objects(req, app, container, names, concurrency, logger=None,
     DELETE ``names`` of ``container`` in parallel; a 404 is what we wanted.
 
     These are our own clean-ups, not the client's request: they go past
-    s3api's ACL handler (``_get_response``, the path s3api's handlers take
-    for their own look-ups; no public one exists). Under s3_acl the
-    handler of a PutObject, CopyObject or UploadPart has no rule for a
-    DELETE in ``+segments`` and raised, so the parts stayed (issue 12 item
-    2); without s3_acl ``get_response`` is ``_get_response``, and Swift's
-    auth still checks the caller may delete there.
+    s3api's ACL handler (:func:`.own.own_response`, the path s3api's
+    handlers take for their own look-ups; no public one exists). Under
+    s3_acl the handler of a PutObject, CopyObject or UploadPart has no rule
+    for a DELETE in ``+segments`` and raised, so the parts stayed (issue 12
+    item 2); without s3_acl ``get_response`` makes the same request, and
+    Swift's auth still checks the caller may delete there.
 
     :param logger: counts what was deleted (:func:`metrics.freed`)
     :param sizes: {name: bytes} of the names, where the caller read them
@@ -54,7 +55,7 @@ def delete_objects(req, app, container, names, concurrency, logger=None,
         sub = copy.copy(req)
         sub.environ = copy.copy(req.environ)
         try:
-            sub._get_response(app, 'DELETE', container, str_to_wsgi(name))
+            own_response(sub, app, 'DELETE', container, str_to_wsgi(name))
             return name
         except NoSuchKey:
             return None
@@ -116,17 +117,16 @@ def superseded_parts(req, app, upload_id=None, sizes=None):
     # our own look-up, not the client's request: no ACL handler
     try:
         with without_copy_source(req):
-            head = req._get_response(app, 'HEAD', req.container_name,
-                                     req.object_name, query=version or None)
+            head = own_response(req, app, 'HEAD', req.container_name,
+                                req.object_name, query=version or None)
             # either layout's: both name parts <key>/<upload id>/...
             old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA) or \
                 head.sysmeta_headers.get(layout.OUR_UPLOAD_ID_SYSMETA)
             if not head.is_slo or not old_upload or old_upload == upload_id:
                 return []
-            got = req._get_response(app, 'GET', req.container_name,
-                                    req.object_name, query=dict(
-                                        version, **{'multipart-manifest':
-                                                    'get'}))
+            got = own_response(req, app, 'GET', req.container_name,
+                               req.object_name, query=dict(
+                                   version, **{'multipart-manifest': 'get'}))
             entries = json.loads(got.body)
     except (NoSuchKey, AccessDenied, ValueError):
         return []

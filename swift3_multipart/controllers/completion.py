@@ -45,6 +45,7 @@ from swift3_multipart.controllers.conditions import \
     ConditionalRequestConflict
 from swift3_multipart.controllers.complete import Completion
 from swift3_multipart.controllers.s3backend import S3Backend
+from swift3_multipart.controllers.own import own_response
 
 ACL_SYSMETA = sysmeta_header('object', 'acl')
 TMPACL_SYSMETA = sysmeta_header('object', 'tmpacl')
@@ -166,8 +167,8 @@ class OurCompletion(Completion):
             query = {'version-id': self.version_id} if self.version_id \
                 else None
             try:
-                self.req._get_response(
-                    self.app, 'DELETE', self.req.container_name,
+                own_response(
+                    self.req, self.app, 'DELETE', self.req.container_name,
                     self.req.object_name, query=query, headers={
                         'X-Timestamp': layout.manifest_timestamp(
                             self.base, 2).internal})

@@ -19,6 +19,7 @@ from swift.common.swob import str_to_wsgi
 
 from swift3_multipart import layout, mpu
 from swift3_multipart.controllers.common import segments_container, key_of
+from swift3_multipart.controllers.own import own_response
 
 # rows per listing request (Swift's default container_listing_limit)
 LISTING_LIMIT = 10000
@@ -54,8 +55,8 @@ def page_checksums(req, app, upload_id, names, after=None):
         try:
             # our own read, after GetObjectAttributes checked READ on the
             # object: past s3api's ACL handler, which has no rule for it
-            resp = req._get_response(app, 'GET', segments_container(req),
-                                     '', query=query)
+            resp = own_response(req, app, 'GET', segments_container(req),
+                                '', query=query)
             rows = json.loads(resp.body)
         except (ErrorResponse, ValueError):
             return {}

@@ -20,6 +20,7 @@ from swift.proxy.controllers.base import get_container_info
 from swift3_multipart import layout, manifest
 from swift3_multipart.layout import segments_container
 from swift3_multipart.controllers.common import without_copy_source
+from swift3_multipart.controllers.own import own_response
 
 SWIFT_SOURCE = 'S3MPU'
 
@@ -119,6 +120,8 @@ def acl_check(req, app, write):
     handler = getattr(req, 'acl_handler', None)
     if handler is None:
         return False
+    # the check s3api's UploadAclHandler makes with its marker HEAD, on the
+    # bucket: its public entry points take no permission, _handle_acl does
     handler._handle_acl(app, 'HEAD', req.container_name, '',
                         permission='WRITE' if write else 'READ')
     return True
@@ -134,7 +137,7 @@ def auth_check(req, app, write):
     :raises NoSuchBucket: there is no segments container.
     """
     container = segments_container(req.container_name)
-    resp = req._get_response(app, 'HEAD', container, '')
+    resp = own_response(req, app, 'HEAD', container, '')
     if not write:
         return
     info = get_container_info(resp.environ, app, swift_source=SWIFT_SOURCE)

@@ -14,6 +14,7 @@ from swift3_multipart import abort, layout
 from swift3_multipart.controllers import attempts, records
 from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import segments_container, key_of
+from swift3_multipart.controllers.own import own_response
 
 
 class S3Backend(abort.Backend):
@@ -48,8 +49,8 @@ class S3Backend(abort.Backend):
 
     def write_abort_record(self, timestamp):
         # 201, or 202 if an object server held it already (refused)
-        self.req._get_response(
-            self.app, 'PUT', segments_container(self.req),
+        own_response(
+            self.req, self.app, 'PUT', segments_container(self.req),
             self._abort_record, body=b'', headers={
                 'Content-Type': 'application/octet-stream',
                 'Content-Length': '0',

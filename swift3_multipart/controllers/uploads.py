@@ -20,6 +20,7 @@ from swift3_multipart.controllers import expiring, records, sse
 from swift3_multipart.controllers.common import segments_container, \
     key_of, refuse_unsupported, INITIATOR_SYSMETA, \
     CHECKSUM_ALGORITHM_SYSMETA, CHECKSUM_TYPE_SYSMETA
+from swift3_multipart.controllers.own import own_response
 
 DEFAULT_MAX_UPLOADS = 1000
 HAS_CONTENT_TYPE_SYSMETA = sysmeta_header('object', 'has-content-type')
@@ -51,7 +52,7 @@ def ensure_segments_container(req, app):
     try:
         # Not through the ACL handler: this is our own check. It also makes
         # s3api learn the caller's user id (req.user_id).
-        req._get_response(app, 'HEAD', container, '')
+        own_response(req, app, 'HEAD', container, '')
         return
     except NoSuchBucket:
         pass

@@ -197,6 +197,34 @@ class TestAudit(ReaperTestCase):
         self.assertEqual(['keep/a', 'tmp/expired'], self.uploads())
         self.assertEqual(b'done', self.read('tmp/done'))
 
+    def test_one_upload_at_a_glance(self):
+        """--upload: one upload's parts, gaps, stale attempts, abort date
+        and bytes, from the listing."""
+        # part 1 again (the first attempt stays until Complete or Abort),
+        # and part 4: a gap of part 3
+        self.upload(self.expired, 1, b'y' * MIN_PART, key='tmp/expired')
+        self.upload(self.expired, 4, b'four', key='tmp/expired')
+        out = io.StringIO()
+        audit.main([self.account, self.bucket, '--upload', 'tmp/expired',
+                    self.expired, '--json'], swift=self.ic, out=out)
+        report = json.loads(out.getvalue())
+        self.assertEqual((True, 'immutable', 'tmp'), (
+            report['in_progress'], report['layout'],
+            report['abort_rule_id']))
+        # s3api's user id: tempauth's user, Keystone's project:user
+        self.assertEqual('test:tester', report['initiator'])
+        self.assertEqual([(1, MIN_PART), (2, 4), (4, 4)], [
+            (p['part_number'], p['size']) for p in report['parts']])
+        self.assertEqual([[3, 3]], report['gaps'])
+        self.assertEqual([1], [e['part_number']
+                               for e in report['stale_attempts']])
+        self.assertEqual(2 * MIN_PART + 8, report['bytes_held'])
+        # the listing of the same upload agrees
+        listed = self.s3.list_parts(Bucket=self.bucket, Key='tmp/expired',
+                                    UploadId=self.expired)['Parts']
+        self.assertEqual([p['ETag'].strip('"') for p in listed],
+                         [p['etag'] for p in report['parts']])
+
     def test_abort_expired(self):
         # a rule added after Create has no task: the audit applies it
         self.s3.put_bucket_lifecycle_configuration(
