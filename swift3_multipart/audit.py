@@ -58,12 +58,6 @@ COLUMNS = (('bucket', 'BUCKET'), ('uploads', 'UPLOADS'),
            ('orphan_parts', 'ORPHAN PARTS'), ('orphan_bytes', 'ORPHAN BYTES'))
 
 
-def iso(epoch):
-    if epoch is None:
-        return None
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
-
-
 def split_part_name(name):
     """:returns: (key, upload id, part number) or None."""
     parts = name.rsplit('/', 2)
@@ -139,7 +133,7 @@ class Auditor(object):
             'uploads', 'upload_bytes', 'expired', 'orphan_parts',
             'orphan_bytes', 'aborted', 'deleted_orphan_parts',
             'deleted_orphan_bytes')}
-        return {'account': self.account, 'now': iso(self.now),
+        return {'account': self.account, 'now': lifecycle.iso(self.now),
                 'buckets': reports, 'totals': totals}
 
     def audit_bucket(self, bucket):
@@ -152,11 +146,12 @@ class Auditor(object):
                                          self.default_days, self.max_days)
             uploads.append({
                 'key': key, 'upload_id': upload_id,
-                'initiated': iso(initiated), 'initiated_epoch': initiated,
+                'initiated': lifecycle.iso(initiated),
+                'initiated_epoch': initiated,
                 'parts': len(parts.get((key, upload_id), ())),
                 'bytes': sum(size for _, size in parts.get(
                     (key, upload_id), ())),
-                'abort_date': iso(abort and abort.epoch),
+                'abort_date': lifecycle.iso(abort and abort.epoch),
                 'abort_rule_id': abort and abort.rule_id,
                 'expired': bool(abort) and abort.epoch <= self.now})
         candidates = {upload: names for upload, names in parts.items()

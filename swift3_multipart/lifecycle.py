@@ -25,6 +25,7 @@ Nothing here talks to Swift.
 
 import collections
 import json
+import time
 import uuid
 from email.utils import formatdate
 
@@ -229,6 +230,13 @@ def from_sysmeta(value):
         return []
     return [Rule(rule_id, form, prefix, bool(enabled), days)
             for rule_id, form, prefix, enabled, days in json.loads(value)]
+
+
+def iso(epoch):
+    """``epoch`` as the tools print dates (ISO 8601, UTC), or None."""
+    if epoch is None:
+        return None
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
 
 def abort_epoch(initiated, days):

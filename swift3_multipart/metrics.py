@@ -39,8 +39,6 @@ COMPLETE = 'complete'
 ABORT = 'abort'
 LIST_PARTS = 'list_parts'
 LIST_UPLOADS = 'list_uploads'
-OPERATIONS = (CREATE, UPLOAD_PART, UPLOAD_PART_COPY, COMPLETE, ABORT,
-              LIST_PARTS, LIST_UPLOADS)
 
 
 def operation(req):

@@ -196,8 +196,7 @@ class MpuReaper(Daemon):
                                          self.sleep)
         begin = self.last_report = self.clock()
         self.logger.info('Pass beginning%s at %s', ' (dry run)' if
-                         self.dry_run else '', time.strftime(
-                             '%Y-%m-%dT%H:%M:%SZ', time.gmtime(now)))
+                         self.dry_run else '', lifecycle.iso(now))
         if not self.dry_run and not self.swift.container_exists(
                 tasks.TASK_ACCOUNT, tasks.ANCHOR_CONTAINER):
             # makes the task account (the internal client autocreates
@@ -284,11 +283,8 @@ class MpuReaper(Daemon):
             if layout.is_ours(upload_id) and not self.dry_run:
                 # what a Complete's lagging listing, or an UploadPart
                 # after it, left
-                parts, size = storage.sweep_upload(
-                    self.swift, account, bucket, key, upload_id)
-                self.stats['parts'] += parts
-                self.stats['bytes'] += size
-                self._freed(size)
+                self._freed(*storage.sweep_upload(
+                    self.swift, account, bucket, key, upload_id))
         elif abort is None:
             self.stats['no_rule'] += 1
             self.logger.info('no rule aborts %s any more', what)
@@ -313,15 +309,16 @@ class MpuReaper(Daemon):
                                      acceptable_statuses=storage.OK_OR_GONE)
             self.logger.increment('tasks_dropped')
 
-    def _freed(self, size):
+    def _freed(self, parts, size):
+        """Count parts freed (in a dry run: that would be)."""
+        self.stats['parts'] += parts
+        self.stats['bytes'] += size
         if size and not self.dry_run:
             self.logger.update_stats('bytes_freed', size)
 
     def _aborted(self, what, abort, parts, size):
         self.stats['aborted'] += 1
-        self.stats['parts'] += parts
-        self.stats['bytes'] += size
-        self._freed(size)
+        self._freed(parts, size)
         self.logger.info('%s %s (rule %s, due %d): %d parts, %d bytes',
                          'would abort' if self.dry_run else 'aborted', what,
                          abort.rule_id, abort.epoch, parts, size)

@@ -62,19 +62,27 @@ def versions_containers(bucket_headers):
     return found
 
 
-def marker_initiated(swift, account, bucket, key, upload_id):
-    """:returns: when the upload was created (float), or None if its marker
-    (for an upload of our layout: its record) is gone."""
+def upload_state(swift, account, bucket, key, upload_id):
+    """:returns: (the headers of the upload's marker, or for an upload of
+    our layout its record; when it was created, a float), or (None, None)
+    if that is gone."""
     if layout.is_ours(upload_id):
-        backend = ClientBackend(swift, account, bucket, key, upload_id)
-        if backend.record() is None:
-            return None
-        return float(layout.initiated_of(upload_id))
+        headers = ClientBackend(swift, account, bucket, key,
+                                upload_id).record()
+        if headers is None:
+            return None, None
+        return headers, float(layout.initiated_of(upload_id))
     headers = head(swift, account, segments_container(bucket),
                    mpu.marker_name(key, upload_id))
     if headers is None:
-        return None
-    return float(Timestamp(headers['X-Timestamp']))
+        return None, None
+    return headers, float(Timestamp(headers['X-Timestamp']))
+
+
+def marker_initiated(swift, account, bucket, key, upload_id):
+    """:returns: when the upload was created (float), or None if its marker
+    (for an upload of our layout: its record) is gone."""
+    return upload_state(swift, account, bucket, key, upload_id)[1]
 
 
 def upload_parts(swift, account, bucket, key, upload_id):

@@ -15,18 +15,9 @@ the bucket's HEAD (its rules) and the listing of the upload's names in
 
 import time
 
-from swift.common.utils.timestamp import Timestamp
-
 from swift3_multipart import layout, lifecycle, mpu, storage
-from swift3_multipart.client_backend import ClientBackend
 from swift3_multipart.controllers.common import CHECKSUM_ALGORITHM_SYSMETA, \
     CHECKSUM_TYPE_SYSMETA, INITIATOR_SYSMETA
-
-
-def _iso(epoch):
-    if epoch is None:
-        return None
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
 
 def gaps(numbers):
@@ -38,19 +29,6 @@ def gaps(numbers):
             found.append([expected, number - 1])
         expected = number + 1
     return found
-
-
-def _headers(swift, account, bucket, key, upload_id):
-    """(the record's or marker's headers or None, when it began or None)"""
-    if layout.is_ours(upload_id):
-        headers = ClientBackend(swift, account, bucket, key,
-                                upload_id).record()
-        return headers, float(layout.initiated_of(upload_id))
-    headers = storage.head(swift, account, storage.segments_container(bucket),
-                           mpu.marker_name(key, upload_id))
-    if headers is None:
-        return None, None
-    return headers, float(Timestamp(headers['X-Timestamp']))
 
 
 def _rows(swift, account, bucket, key, upload_id):
@@ -74,7 +52,8 @@ def upload_report(swift, account, bucket, key, upload_id, now=None,
                   default_days=0, max_days=0):
     """The report of one upload, as a dict (see the module)."""
     now = time.time() if now is None else now
-    headers, initiated = _headers(swift, account, bucket, key, upload_id)
+    headers, initiated = storage.upload_state(swift, account, bucket, key,
+                                              upload_id)
     newest, stale = {}, []
     held = 0
     for number, attempt, row in _rows(swift, account, bucket, key,
@@ -106,9 +85,9 @@ def upload_report(swift, account, bucket, key, upload_id, now=None,
         'in_progress': bool(headers),
         'initiator': headers.get(INITIATOR_SYSMETA) or
         mpu.initiator_from_content_type(content_type),
-        'initiated': _iso(initiated),
+        'initiated': lifecycle.iso(initiated),
         'age_seconds': None if initiated is None else int(now - initiated),
-        'abort_date': _iso(abort and abort.epoch),
+        'abort_date': lifecycle.iso(abort and abort.epoch),
         'abort_rule_id': abort and abort.rule_id,
         'checksum_algorithm': headers.get(CHECKSUM_ALGORITHM_SYSMETA),
         'checksum_type': headers.get(CHECKSUM_TYPE_SYSMETA),

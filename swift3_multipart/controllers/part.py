@@ -9,7 +9,6 @@ from swift.common.middleware.s3api.controllers.obj import ObjectController
 from swift.common.middleware.s3api.s3response import InvalidArgument, \
     InvalidRequest, ErrorResponse, NoSuchUpload, NoSuchBucket
 from swift.common.middleware.s3api.utils import sysmeta_header, S3Timestamp
-from swift.common import constraints
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, parse_date_header
 from swift.common.utils import public
@@ -200,13 +199,13 @@ class PartController(ObjectController):
         Complete, concurrent with us, put it in its manifest).
         """
         records.acl_check(req, self.app, write=True)
-        name = layout.attempt_name(key_of(req), upload_id, part_number,
-                                   layout.new_attempt())
-        obj = str_to_wsgi(name)
-        if len(obj) > constraints.MAX_OBJECT_NAME_LENGTH:
+        if not layout.key_fits(req.object_name):
             # Create refuses such keys (KeyTooLongError): no upload of
             # them exists, and Swift would refuse the attempt's name
             raise NoSuchUpload(upload_id=upload_id)
+        name = layout.attempt_name(key_of(req), upload_id, part_number,
+                                   layout.new_attempt())
+        obj = str_to_wsgi(name)
         # Create's algorithm is read after the write: unknown here
         part_checksum = self._prepare(req, obj, None)
         try:

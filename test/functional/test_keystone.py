@@ -15,9 +15,11 @@ Each test runs with ``s3_acl`` off (``TestKeystone``...) and on
 (``...S3Acl``: both proxies restarted with ``s3_acl = true``).
 """
 
+import io
 import json
 
 import urllib3
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from test.functional import extra_saio, figures, test_reaper
@@ -140,8 +142,9 @@ class TestKeystone(KeystoneTestCase):
             Bucket=self.bucket, Key='obj')['Body'].read())
         # the upload_file of boto3's transfer manager, in parts
         self.s3.upload_fileobj(
-            _Reader(b'f' * (9 * 1024 * 1024)), self.bucket, 'file',
-            Config=_transfer_config())
+            io.BytesIO(b'f' * (9 * 1024 * 1024)), self.bucket, 'file',
+            Config=TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                                  multipart_chunksize=5 * 1024 * 1024))
         head = self.s3.head_object(Bucket=self.bucket, Key='file')
         self.assertTrue(head['ETag'].endswith('-2"'), head['ETag'])
 
@@ -229,22 +232,3 @@ class TestReaperKeystone(test_reaper.TestReaper):
 
 class TestAuditKeystone(test_reaper.TestAudit):
     pass
-
-
-class _Reader(object):
-    """A file-like object of ``data`` (boto3 reads it in parts)."""
-
-    def __init__(self, data):
-        self.data, self.at = data, 0
-
-    def read(self, size=-1):
-        size = len(self.data) - self.at if size < 0 else size
-        chunk = self.data[self.at:self.at + size]
-        self.at += len(chunk)
-        return chunk
-
-
-def _transfer_config():
-    from boto3.s3.transfer import TransferConfig
-    return TransferConfig(multipart_threshold=5 * 1024 * 1024,
-                          multipart_chunksize=5 * 1024 * 1024)

@@ -430,11 +430,7 @@ class SaioConfig(object):
                 ('allow_object_versioning', 'true')]),
             ('filter:symlink', [('use', 'egg:swift#symlink')]),
         ])
-        if self.memcache_servers is not None:
-            sections.append(('filter:cache', [
-                ('use', 'egg:swift#memcache'),
-                ('memcache_servers', self.memcache_servers)]))
-        sections.extend(self.encryption_sections())
+        sections.extend(self.cache_and_encryption_sections())
         return sections
 
     def proxy_conf(self, name):
@@ -476,12 +472,19 @@ class SaioConfig(object):
             ('filter:catch_errors', [('use', 'egg:swift#catch_errors')]),
             ('filter:proxy-logging', [('use', 'egg:swift#proxy_logging')]),
         ]
+        sections.extend(self.cache_and_encryption_sections())
+        return render(sections)
+
+    def cache_and_encryption_sections(self):
+        """``cache`` (if memcached runs) and the encryption filters (if
+        :attr:`encryption`), as a proxy and the internal client have
+        them."""
+        sections = []
         if self.memcache_servers is not None:
             sections.append(('filter:cache', [
                 ('use', 'egg:swift#memcache'),
                 ('memcache_servers', self.memcache_servers)]))
-        sections.extend(self.encryption_sections())
-        return render(sections)
+        return sections + self.encryption_sections()
 
     def encryption_sections(self):
         if not self.encryption:
