@@ -18,10 +18,10 @@ do not see the manifest PUT on the fast path; its own size is only the
 manifest's, the parts were counted when they were uploaded.
 """
 
+import functools
 import json
-import math
 import mimetypes
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 from swift.common.middleware.slo import StaticLargeObject, \
     SYSMETA_SLO_ETAG, SYSMETA_SLO_SIZE
@@ -48,18 +48,35 @@ def find_slo(app):
     return None
 
 
+def listing_time(listing_value):
+    """
+    A container listing's last_modified ('2026-12-04T10:00:00.123450',
+    UTC) as a naive datetime. ``datetime.fromisoformat`` reads it ten times
+    faster than ``strptime`` (a Complete of 10,000 parts read each twice).
+    """
+    try:
+        return datetime.fromisoformat(listing_value)
+    except ValueError:
+        if '.' not in listing_value:
+            listing_value += '.000000'
+        return datetime.strptime(listing_value, SLO_TIME_FORMAT)
+
+
 def slo_last_modified(listing_value):
     """
     SLO records a segment's Last-Modified, which Swift rounds up to the
     second; a listing has microseconds. Give what SLO would store.
     """
-    if '.' not in listing_value:
-        listing_value += '.000000'
-    when = datetime.strptime(listing_value, SLO_TIME_FORMAT).replace(
-        tzinfo=timezone.utc)
-    seconds = math.ceil(when.timestamp())
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime(
-        SLO_TIME_FORMAT)
+    whole, _, fraction = listing_value.partition('.')
+    return _second_after(whole, fraction.strip('0') != '')
+
+
+@functools.lru_cache(maxsize=1024)
+def _second_after(whole, rounds_up):
+    """'YYYY-MM-DDTHH:MM:SS' (plus one second if ``rounds_up``) in SLO's
+    format. (The parts of a large upload share few seconds.)"""
+    when = listing_time(whole) + timedelta(seconds=int(rounds_up))
+    return when.strftime(SLO_TIME_FORMAT)
 
 
 def segment_entry(path, part):

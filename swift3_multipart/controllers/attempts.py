@@ -24,17 +24,27 @@ from swift3_multipart.controllers.own import own_response
 PAGE = 10000
 
 
-def _page(req, app, query):
-    """One listing page of the segments container ([] if it is gone)."""
+def _page(req, app, query, check=None):
+    """
+    One listing page of the segments container ([] if it is gone).
+
+    :param check: a callable given the page's response, that checks the
+        caller's permission with it (see :func:`records.auth_check`);
+        then a missing container raises NoSuchBucket.
+    """
     try:
         resp = own_response(req, app, 'GET', segments_container(req), '',
                             query=dict(query))
     except NoSuchBucket:
+        if check:
+            raise
         return []
+    if check:
+        check(resp)
     return json.loads(resp.body)
 
 
-def _attempt_pages(req, app, upload_id, after_part, limits):
+def _attempt_pages(req, app, upload_id, after_part, limits, check=None):
     """
     The attempt rows of the parts numbered above ``after_part``, in
     listing order, page by page, each row with its (part number, attempt)
@@ -42,13 +52,15 @@ def _attempt_pages(req, app, upload_id, after_part, limits):
     dropped).
 
     :param limits: a callable that gives the next page's row limit.
+    :param check: see :func:`_page`, for the first page.
     """
     prefix = layout.parts_prefix(key_of(req), upload_id)
     query = layout.attempts_query(key_of(req), upload_id, after_part)
     while True:
         limit = limits()
         query['limit'] = str(limit)
-        rows = _page(req, app, query)
+        rows = _page(req, app, query, check)
+        check = None
         for row in rows:
             found = layout.attempt_of(row['name'], prefix)
             if found is not None:
@@ -65,7 +77,8 @@ def attempt_rows(req, app, upload_id, after_part=0):
     return _attempt_pages(req, app, upload_id, after_part, lambda: PAGE)
 
 
-def list_parts(req, app, upload_id, after_part=0, count=None, seen=None):
+def list_parts(req, app, upload_id, after_part=0, count=None, seen=None,
+               check=None):
     """
     The newest attempt of each part numbered above ``after_part``.
 
@@ -75,6 +88,8 @@ def list_parts(req, app, upload_id, after_part=0, count=None, seen=None):
         of ``count`` parts reads at most ``count`` + 1 rows and the older
         attempts among them.
     :param seen: a list that gets the name of every attempt read.
+    :param check: checks the caller's permission with the first page's
+        response (see :func:`_page`).
     :returns: (parts in number order, True if more parts follow); each
         part as :func:`part_of_row` gives it, with 'name' (the attempt's
         object name).
@@ -84,7 +99,8 @@ def list_parts(req, app, upload_id, after_part=0, count=None, seen=None):
     def limits():
         # every row is at most one more part
         return PAGE if count is None else min(PAGE, count - len(parts) + 1)
-    for row in _attempt_pages(req, app, upload_id, after_part, limits):
+    for row in _attempt_pages(req, app, upload_id, after_part, limits,
+                              check):
         if seen is not None:
             seen.append(row['name'])
         number = row['attempt'][0]

@@ -16,10 +16,10 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    parts (NoSuchUpload) and a later write (as if completed, then
    overwritten: 200; but 409 ConditionalRequestConflict to a conditional
    Complete, whose conditions that write may have broken).
-4. Read the abort record: if an Abort has begun, the Complete takes its
-   own manifest down again, frees what no manifest names and answers
-   NoSuchUpload.
-5. DELETE the record, then the segments of the object this one replaced.
+4. Read the abort record, and DELETE the record at the same time: if an
+   Abort has begun, the Complete takes its own manifest down again, frees
+   what no manifest names and answers NoSuchUpload.
+5. DELETE the segments of the object this one replaced.
    The attempts that the listing showed and the manifest does not name
    (left out, or older attempts of a part) are queued for the reaper,
    ``sweep_delay`` seconds later (:func:`expiring.sweep_later`): another
@@ -32,12 +32,14 @@ settled by :func:`swift3_multipart.abort.may_complete`.
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
 """
 
+from swift.common.concurrency import GreenPool
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
     NoSuchUpload, NoSuchKey, S3Response
 from swift.common.middleware.s3api.utils import sysmeta_header
 from swift.common.swob import normalize_etag
 
 from swift3_multipart import abort, layout
+from swift3_multipart.greenthreads import Quiet
 from swift3_multipart.controllers import attempts, expiring
 from swift3_multipart.controllers.cleanup import ever_versioned
 from swift3_multipart.controllers.common import S3_ETAG_SYSMETA
@@ -128,16 +130,21 @@ class OurCompletion(Completion):
         # an object server refuses a PUT at the timestamp of what it holds
         # (202 from all of them): someone else's write is there
         self.landed = self.manifest_taken
-        key = None if self.landed else attempts.head_key(self.req, self.app)
-        if not self.landed and self.conditions and not holds_upload(
-                key, self.upload_id):
-            # A write of the key is newer than our manifest: it came after
-            # the conditions were checked. The upload stays in progress.
-            raise ConditionalRequestConflict()
-        if not abort.may_complete(self.backend):
+        if self.landed:
+            stands = self._stands_unrecorded()
+        else:
+            key = attempts.head_key(self.req, self.app)
+            if self.conditions and not holds_upload(key, self.upload_id):
+                # A write of the key is newer than our manifest: it came
+                # after the conditions were checked. The upload stays in
+                # progress.
+                raise ConditionalRequestConflict()
+            stands = abort.may_complete(self.backend)
+            if stands:
+                self.backend.delete_record()
+        if not stands:
             self._back_off()
             raise NoSuchUpload(upload_id=self.upload_id)
-        self.backend.delete_record()
         if self.landed:
             return
         # the object there is not ours to free; no manifest of ours names
@@ -152,6 +159,26 @@ class OurCompletion(Completion):
         # else another Complete of these very parts wrote it (the same
         # object), or a later write of the key replaced ours at once (as
         # if completed, then overwritten)
+
+    def _stands_unrecorded(self):
+        """
+        Once our manifest is there: read the abort record
+        (:func:`abort.may_complete`) and DELETE the record at once. The
+        race with Abort is settled by the manifest and the abort record
+        alone; the record only says the upload is in progress, and it goes
+        either way (an Abort that begins takes it down too). An Abort that
+        finds it gone first has written no abort record and answers as
+        after any Complete (NoSuchUpload).
+
+        :returns: True if the Complete stands.
+        """
+        pool = GreenPool(2)
+        stands = Quiet(pool, abort.may_complete, self.backend)
+        unrecorded = Quiet(pool, self.backend.delete_record)
+        try:
+            return stands.wait()
+        finally:
+            unrecorded.wait()
 
     def _back_off(self):
         """

@@ -12,7 +12,7 @@ import json
 from swift.common.http import is_success, HTTP_NOT_FOUND, \
     HTTP_SERVICE_UNAVAILABLE
 from swift.common.middleware.s3api.s3response import AccessDenied, \
-    InternalError, ServiceUnavailable, S3Response
+    InternalError, NoSuchUpload, ServiceUnavailable, S3Response
 from swift.common.swob import str_to_wsgi, wsgi_to_str
 from swift.common.utils import drain_and_close, StreamingPile
 from swift.proxy.controllers.base import get_container_info
@@ -127,17 +127,21 @@ def acl_check(req, app, write):
     return True
 
 
-def auth_check(req, app, write):
+def auth_check(req, app, write, resp=None):
     """
     Without s3_acl, ask the auth middleware whether the caller may read
     (HEAD) the segments container, and if ``write``, write into it, as the
     proxy would ask for a PUT of a part.
 
+    :param resp: the response of the caller's own read of the segments
+        container (a listing, through auth: the read is checked), to use
+        instead of a HEAD of it.
     :raises AccessDenied: it may not.
     :raises NoSuchBucket: there is no segments container.
     """
-    container = segments_container(req.container_name)
-    resp = own_response(req, app, 'HEAD', container, '')
+    if resp is None:
+        resp = own_response(req, app, 'HEAD',
+                            segments_container(req.container_name), '')
     if not write:
         return
     info = get_container_info(resp.environ, app, swift_source=SWIFT_SOURCE)
@@ -152,6 +156,19 @@ def check(req, app, write):
     """:func:`acl_check` under s3_acl, else :func:`auth_check`."""
     if not acl_check(req, app, write):
         auth_check(req, app, write)
+
+
+def check_upload(req, app, upload_id, write):
+    """
+    First step of every request about an upload of our layout: the
+    caller's permission (:func:`check`), then no such upload of a key too
+    long for one, answered before any read of the upload.
+
+    :raises NoSuchUpload: the key is too long to have an upload.
+    """
+    check(req, app, write)
+    if not layout.key_fits(req.object_name):
+        raise NoSuchUpload(upload_id=upload_id)
 
 
 def delete_index(req, app, concurrency):

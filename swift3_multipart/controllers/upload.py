@@ -36,17 +36,6 @@ PRECHECK_PARTS = 1000
 MAX_COMPLETE_UPLOAD_BODY_SIZE = 2 * 1024 * 1024
 
 
-def _check_ours(req, app, upload_id, write):
-    """
-    First step of every request about an upload of our layout: the
-    caller's permission (:func:`records.check`), then no such upload of a
-    key too long for one, answered before any read of the upload.
-    """
-    records.check(req, app, write)
-    if not layout.key_fits(req.object_name):
-        raise NoSuchUpload(upload_id=upload_id)
-
-
 class UploadController(Controller):
     """ListParts, AbortMultipartUpload and CompleteMultipartUpload, logged
     as UPLOAD."""
@@ -73,7 +62,7 @@ class UploadController(Controller):
         part_number_marker = req.get_validated_param('part-number-marker', 0)
         if layout.is_ours(upload_id):
             # ListParts of our layout: the newest attempt of each part
-            _check_ours(req, self.app, upload_id, write=False)
+            records.check_upload(req, self.app, upload_id, write=False)
             upload = records.head_record(req, self.app, key_of(req),
                                          upload_id)
             if upload is None:
@@ -114,7 +103,7 @@ class UploadController(Controller):
         """
         upload_id = upload_id_param(req)
         if layout.is_ours(upload_id):
-            _check_ours(req, self.app, upload_id, write=True)
+            records.check_upload(req, self.app, upload_id, write=True)
             outcome = abort.abort(
                 S3Backend(req, self.app, self.conf, upload_id, self.logger),
                 upload_id)
@@ -168,9 +157,10 @@ class UploadController(Controller):
         object_size = mp_object_size(req)
         ours = layout.is_ours(upload_id)
         if ours:
-            _check_ours(req, self.app, upload_id, write=True)
+            # the permission check runs with the first reads
             reads = CompleteReads(req, self.app, upload_id)
             try:
+                reads.checked()
                 return self._post_ours(req, upload_id, reads, conditions,
                                        object_size)
             finally:

@@ -1,5 +1,6 @@
 """CompleteMultipartUpload of uploads of our layout."""
 
+import io
 import json
 from unittest import mock
 
@@ -9,7 +10,9 @@ from swift.common.middleware.s3api.etree import fromstring
 
 from swift3_multipart import layout, mpu, tasks
 from swift3_multipart.controllers import expiring
+from swift3_multipart.middleware import filter_factory
 from test.unit.base import OBJ, SEGMENTS
+from test.unit.helpers import FakeAuth
 from test.unit.our_layout import OurLayoutTestCase, OUR_ID, RECORD, \
     ABORT_RECORD, attempt, attempt_path, attempt_row, manifest_body
 from test.unit.test_complete import complete_xml, MANIFEST_PUT
@@ -91,18 +94,17 @@ class TestOurComplete(OurLayoutTestCase):
         calls = self.swift.calls
         self.assertLess(calls.index(('PUT', MANIFEST_PUT)),
                         calls.index(('HEAD', ABORT_RECORD)))
-        self.assertLess(calls.index(('HEAD', ABORT_RECORD)),
-                        calls.index(('DELETE', RECORD)))
-        # the whole conversation: the record, the key, one listing, the
-        # manifest, the abort record, the record again; the attempts the
-        # manifest does not name (1/1 older, 3 left out) are the reaper's,
-        # an hour later
+        # the whole conversation: the record, the key, one listing (the
+        # caller's read of the segments container, and then its info, which
+        # the proxy would have cached), the manifest, the abort record and
+        # the record's DELETE; the attempts the manifest does not name (1/1
+        # older, 3 left out) are the reaper's, an hour later
         listing = self.attempts_listing()
         self.assertEqual([
             ('HEAD', '/v1/AUTH_test'), ('HEAD', '/v1/AUTH_test/bucket'),
-            ('HEAD', SEGMENTS), ('HEAD', SEGMENTS), RECORD_HEAD,
-            ('HEAD', OBJ), ('GET', listing), ('PUT', MANIFEST_PUT),
-            ('HEAD', ABORT_RECORD), ('DELETE', RECORD), ('PUT', SWEEP_TASK)],
+            RECORD_HEAD, ('HEAD', OBJ), ('GET', listing), ('HEAD', SEGMENTS),
+            ('PUT', MANIFEST_PUT), ('HEAD', ABORT_RECORD), ('DELETE', RECORD),
+            ('PUT', SWEEP_TASK)],
             [c for c in calls if c[0] != 'TEST'])
         self.assertEqual([RECORD], self.deleted())
         self.assertEqual({'key': 'obj', 'default_days': 0, 'max_days': 0},
@@ -165,7 +167,9 @@ class TestOurComplete(OurLayoutTestCase):
         index = self.swift.calls.index(('DELETE', OBJ))
         self.assertEqual('1764720000.00000_0000000000000002',
                          self.swift.headers[index]['X-Timestamp'])
-        self.assertNotIn(RECORD, self.deleted())
+        # the record went with the abort record's read (as the Abort takes
+        # it down too)
+        self.assertIn(RECORD, self.deleted())
         self.assertIn(attempt_path(1, 2), self.deleted())
         # Complete writes nothing to the abort record
         self.assertNotIn(('PUT', ABORT_RECORD), self.swift.calls)
@@ -317,27 +321,141 @@ class TestOurComplete(OurLayoutTestCase):
             'If-None-Match'])
         self.assertEqual([], self.deleted())
 
-    def test_first_reads_go_together(self):
-        """The record, the key and the attempts listing are read at once
-        (issue 11: Complete waits for the slowest, not their sum)."""
-        self.register_key()
+    def slowed(self, calls, method='POST', user='test:tester'):
+        """
+        Complete, each of ``calls`` taking 10 ms in the backend.
+
+        :returns: (response, [('start' or 'end', call)]).
+        """
         events = []
         fake = type(self.swift).__call__
-        reads = {RECORD_HEAD, ('HEAD', OBJ), ('GET', self.attempts_listing())}
 
         def slow(swift, env, start_response):
             call = (env['REQUEST_METHOD'], env['PATH_INFO'] + (
                 '?' + env['QUERY_STRING'] if env.get('QUERY_STRING')
                 else ''))
-            if call in reads:
+            if call in calls:
                 events.append(('start', call))
                 sleep(0.01)
                 events.append(('end', call))
             return fake(swift, env, start_response)
         with mock.patch.object(type(self.swift), '__call__', slow):
-            resp = self.call('POST', '/bucket/obj?uploadId=%s' % OUR_ID,
+            resp = self.call(method, '/bucket/obj?uploadId=%s' % OUR_ID,
                              body=complete_xml(((1, ETAGS[1]),
-                                                (2, ETAGS[2]))))
+                                                (2, ETAGS[2]))), user=user)
+        return resp, events
+
+    def test_first_reads_go_together(self):
+        """The record, the key and the attempts listing (the caller's
+        read of the segments container, that checks its permission) are
+        read at once (issue 11: Complete waits for the slowest, not their
+        sum)."""
+        self.register_key()
+        reads = {RECORD_HEAD, ('HEAD', OBJ), ('GET', self.attempts_listing())}
+        resp, events = self.slowed(reads)
         self.assertEqual(200, resp.status_int, resp.body)
         self.assertEqual(['start'] * 3 + ['end'] * 3,
-                         [e for e, _ in events[:6]], events)
+                         [e for e, _ in events], events)
+        # no HEAD of the segments container for the permission (the one
+        # the fake gets is the container's info, after the listing, that
+        # a proxy has cached with the listing)
+        self.assertEqual(1, self.swift.calls.count(('HEAD', SEGMENTS)))
+
+    def test_no_read_answers_before_the_permission(self):
+        # the reads find no upload (NoSuchUpload) sooner than the check
+        # finds the caller may not write: AccessDenied, nothing written
+        self.app = filter_factory({}, **self.conf)(
+            FakeAuth(self.swift, read_only=['test:tester2']))
+        self.swift.register('HEAD', RECORD, 404)
+        self.register_key()
+        resp, events = self.slowed({('GET', self.attempts_listing())},
+                                   user='test:tester2')
+        self.assertS3Error(resp, 403, 'AccessDenied')
+        self.assertIn(RECORD_HEAD, self.swift.calls)   # it was read
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE', 'POST')])
+
+    def test_record_goes_with_the_abort_check(self):
+        """Once the manifest is written, the abort record's read and the
+        record's DELETE go together (issue 11: one round trip less)."""
+        self.register_key()
+        resp, events = self.slowed({('HEAD', ABORT_RECORD),
+                                    ('DELETE', RECORD)})
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertEqual(['start'] * 2 + ['end'] * 2,
+                         [e for e, _ in events], events)
+        self.assertLess(self.swift.calls.index(('PUT', MANIFEST_PUT)),
+                        self.swift.calls.index(('DELETE', RECORD)))
+
+    # Without s3_acl the attempts listing is the caller's read of the
+    # segments container: what Swift's auth answers it is the answer.
+
+    def test_may_not_read(self):
+        self.register_key()
+        self.swift.register('GET', self.attempts_listing(), 403)
+        resp = self.complete()
+        self.assertS3Error(resp, 403, 'AccessDenied')
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE', 'POST')])
+
+    def test_errors_of_the_reads_are_not_printed(self):
+        # (eventlet's hub prints what leaves a green thread: Swift's
+        # servers log it as a traceback)
+        self.swift.register('HEAD', RECORD, 503)
+        self.swift.register('HEAD', OBJ, 503)
+        self.swift.register('GET', self.attempts_listing(), 403)
+        with mock.patch('sys.stderr', io.StringIO()) as stderr:
+            resp = self.complete()
+        self.assertS3Error(resp, 403, 'AccessDenied')
+        self.assertEqual('', stderr.getvalue())
+
+    def test_no_segments_container(self):
+        self.register_key()
+        self.swift.register('GET', self.attempts_listing(), 404)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchBucket')
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE', 'POST')])
+
+
+class TestOurCompleteS3Acl(OurLayoutTestCase):
+    """Under s3_acl the bucket's ACL is checked (its HEAD) together with
+    the first reads."""
+    conf = {'upload_layout': 'immutable', 's3_acl': 'true'}
+
+    def setUp(self):
+        super().setUp()
+        self.acl = {'X-Container-Sysmeta-S3api-Acl': json.dumps({
+            'Owner': 'test:tester', 'Grant': [
+                {'Permission': 'FULL_CONTROL', 'Grantee': 'test:tester'}]}),
+            'X-Backend-Storage-Policy-Index': '0'}
+        self.swift.register('HEAD', '/v1/AUTH_test/bucket', 204, self.acl)
+        self.swift.register('HEAD', SEGMENTS, 204, self.acl)
+        self.swift.register_container(SEGMENTS, [
+            attempt_row(1, 1, etag=ETAGS[1], size=7)])
+        self.register_record()
+        self.swift.register_stored(ABORT_RECORD)
+        self.swift.register('PUT', MANIFEST_PUT, 201)
+        self.swift.register('DELETE', RECORD, 204)
+        self.swift.register_then('HEAD', OBJ, (404, {}), (200, dict(
+            OURS, **{'X-Object-Sysmeta-S3api-Etag':
+                     mpu.multipart_etag([ETAGS[1]])})))
+
+    def complete(self, user='test:tester'):
+        return self.call('POST', '/bucket/obj?uploadId=%s' % OUR_ID,
+                         body=complete_xml(((1, ETAGS[1]),)), user=user)
+
+    def test_complete(self):
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertIn(('PUT', MANIFEST_PUT), self.swift.calls)
+
+    def test_not_granted(self):
+        self.swift.register('HEAD', '/v1/AUTH_test/bucket', 204, dict(
+            self.acl, **{'X-Container-Sysmeta-S3api-Acl': json.dumps({
+                'Owner': 'test:tester', 'Grant': [
+                    {'Permission': 'READ', 'Grantee': 'test:tester2'}]})}))
+        resp = self.complete(user='test:tester2')
+        self.assertS3Error(resp, 403, 'AccessDenied')
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE', 'POST')])
