@@ -175,10 +175,13 @@ class OurCompletion(Completion):
         pool = GreenPool(2)
         stands = Quiet(pool, abort.may_complete, self.backend)
         unrecorded = Quiet(pool, self.backend.delete_record)
-        try:
-            return stands.wait()
-        finally:
-            unrecorded.wait()
+        pool.waitall()
+        if not stands.wait():
+            # back off even if the DELETE failed (the Abort takes the
+            # record down): our manifest may name parts the Abort freed
+            return False
+        unrecorded.wait()
+        return True
 
     def _back_off(self):
         """

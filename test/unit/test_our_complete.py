@@ -174,6 +174,27 @@ class TestOurComplete(OurLayoutTestCase):
         # Complete writes nothing to the abort record
         self.assertNotIn(('PUT', ABORT_RECORD), self.swift.calls)
 
+    def test_an_abort_began_and_the_record_delete_failed(self):
+        # the back-off does not wait on the record's DELETE
+        self.swift._stored[ABORT_RECORD] = {
+            'X-Timestamp': '1764720000.00000_0000000000000001'}
+        self.register_key((200, OURS), (404, {}))
+        self.swift.register('DELETE', OBJ, 204)
+        self.swift.register('DELETE', RECORD, 503)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        self.assertIn(OBJ, self.deleted())
+        self.assertIn(attempt_path(1, 2), self.deleted())
+
+    def test_record_delete_failed(self):
+        # no Abort: the object stands, the upload is not finished (a retry
+        # finds the manifest and answers 200)
+        self.register_key()
+        self.swift.register('DELETE', RECORD, 503)
+        resp = self.complete()
+        self.assertS3Error(resp, 503, 'ServiceUnavailable')
+        self.assertEqual([RECORD], self.deleted())
+
     def test_an_identical_manifest_was_there_first(self):
         # another Complete of these parts wrote it (our PUT was refused:
         # 202), then an Abort began: its object and parts stay
