@@ -121,10 +121,12 @@ def backend_summary(records, txn):
     What the backend servers logged for one transaction.
 
     :param records: parsed backend lines (see :func:`parse_backend_line`)
-    :returns: {'requests', 'by_server': {server: n}, 'listings': [record]}:
-        a container server's GET is a listing (the proxy HEADs containers
-        for their info), of any container: the bucket's, its segments',
-        our index
+    :returns: {'requests', 'by_server': {server: n}, 'listings': [record],
+        'info_heads': n}: a container server's GET is a listing (the proxy
+        HEADs containers for their info), of any container: the bucket's,
+        its segments', our index; an account or container server's HEAD
+        is the proxy's look-up of its info (none with memcached, until
+        the cached info expires: ``recheck_*_existence``)
     """
     mine = [r for r in records if r['txn'] == txn]
     by_server = {}
@@ -132,8 +134,10 @@ def backend_summary(records, txn):
         by_server[record['server']] = by_server.get(record['server'], 0) + 1
     listings = [r for r in mine if r['server'] == 'container' and
                 r['method'] == 'GET']
+    info_heads = sum(1 for r in mine if r['method'] == 'HEAD' and
+                     r['server'] in ('account', 'container'))
     return {'requests': len(mine), 'by_server': by_server,
-            'listings': listings}
+            'listings': listings, 'info_heads': info_heads}
 
 
 def listing_query(record):

@@ -318,7 +318,8 @@ class Bench(object):
         container GET it made is a listing; its rows are counted).
 
         :returns: (response, {'seconds', 'proxy_cpu', 'backend_requests',
-            'by_server', 'listing_gets', 'listing_rows', 'listing_bytes',
+            'by_server', 'listing_gets', 'info_heads', 'listing_rows',
+            'listing_bytes',
             'proxy_logged'})
         """
         for tail in self.backend_logs + [self.proxy_logs[proxy]]:
@@ -346,6 +347,7 @@ class Bench(object):
             'backend_requests': backend['requests'],
             'by_server': backend['by_server'],
             'listing_gets': len(backend['listings']),
+            'info_heads': backend['info_heads'],
             'listing_rows': self.replay_rows(backend['listings']),
             'listing_bytes': sum(r['length'] for r in backend['listings']),
             'proxy_logged': proxy_log,

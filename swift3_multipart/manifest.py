@@ -23,11 +23,13 @@ import json
 import mimetypes
 from datetime import datetime, timedelta
 
+from swift.common.middleware.s3api.utils import S3Timestamp
 from swift.common.middleware.slo import StaticLargeObject, \
     SYSMETA_SLO_ETAG, SYSMETA_SLO_SIZE
 from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import Request
 from swift.common.utils import md5
+from swift.common.utils.timestamp import EPOCH
 
 SLO_TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
 
@@ -71,12 +73,28 @@ def slo_last_modified(listing_value):
     return _second_after(whole, fraction.strip('0') != '')
 
 
+def s3_last_modified(listing_value):
+    """
+    A part's LastModified in ListParts, from the listing's last_modified:
+    what ``S3Timestamp.from_isoformat(value).s3xmlformat`` gives (the
+    second, rounded up), for a fraction of 10 us steps (all Swift writes)
+    without parsing each value.
+    """
+    whole, _, fraction = listing_value.partition('.')
+    if fraction[5:].strip('0'):
+        # (below Swift's precision: as S3Timestamp rounds it)
+        return S3Timestamp((listing_time(listing_value) - EPOCH)
+                           .total_seconds()).s3xmlformat
+    return _second_after(whole, fraction.strip('0') != '',
+                         S3Timestamp.S3_XML_FORMAT)
+
+
 @functools.lru_cache(maxsize=1024)
-def _second_after(whole, rounds_up):
+def _second_after(whole, rounds_up, time_format=SLO_TIME_FORMAT):
     """'YYYY-MM-DDTHH:MM:SS' (plus one second if ``rounds_up``) in SLO's
     format. (The parts of a large upload share few seconds.)"""
     when = listing_time(whole) + timedelta(seconds=int(rounds_up))
-    return when.strftime(SLO_TIME_FORMAT)
+    return when.strftime(time_format)
 
 
 def segment_entry(path, part):

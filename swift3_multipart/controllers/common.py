@@ -10,14 +10,13 @@ import json
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
     NoSuchUpload, NoSuchBucket, S3NotImplemented
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX, \
-    sysmeta_header, S3Timestamp
+    sysmeta_header
 from swift.common.swob import str_to_wsgi, wsgi_to_str
-from swift.common.utils.timestamp import EPOCH
 
 from swift3_multipart import layout, mpu
 from swift3_multipart.layout import UPLOAD_ID_SYSMETA, \
     S3_ETAG_SYSMETA  # noqa: F401 (imported from here by the controllers)
-from swift3_multipart.manifest import slo_last_modified, listing_time
+from swift3_multipart.manifest import slo_last_modified, s3_last_modified
 
 # Who created the upload (ours; stock s3api ignores it): ListParts answers
 # it as Initiator and Owner whoever asks.
@@ -157,9 +156,7 @@ def part_of_row(number, row):
         'part_number': number,
         'etag': row['hash'].split(';', 1)[0].strip(),
         'size': row['bytes'],
-        # (S3Timestamp.from_isoformat's value, without its strptime)
-        'last_modified': S3Timestamp((listing_time(
-            row['last_modified']) - EPOCH).total_seconds()).s3xmlformat,
+        'last_modified': s3_last_modified(row['last_modified']),
         # what an SLO manifest records of a segment
         'content_type': row['content_type'].split(';', 1)[0],
         # (algorithm, base64) if the part came with a checksum

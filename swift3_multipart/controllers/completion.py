@@ -8,7 +8,9 @@ settled by :func:`swift3_multipart.abort.may_complete`.
    holds (:func:`swift3_multipart.layout.manifest_timestamp`), so that two
    Completes of one upload write at one timestamp (the first to reach an
    object server stays) and none replaces a later write of the key. If the
-   key already holds this upload's manifest, that is the answer.
+   key already holds this upload's manifest, that is the answer, once
+   steps 4 and 5 are taken if the record is still there (the Complete
+   that wrote the manifest stopped before them: its proxy died).
 2. The newest attempt of each listed part must have the listed ETag.
 3. PUT the manifest. An object server that holds its timestamp already
    refuses it (202 from all of them): only then HEAD the key again, to
@@ -160,6 +162,26 @@ class OurCompletion(Completion):
         # object), or a later write of the key replaced ours at once (as
         # if completed, then overwritten)
 
+    def resume(self):
+        """
+        The key holds this upload's manifest of these parts and the record
+        is still there: the Complete that wrote it stopped before its last
+        steps (its proxy died, or it is still running). Take them now, as
+        :meth:`_finish` does: read the abort record and DELETE the record;
+        if an Abort has begun, back off. The attempts the manifest does
+        not name go to the reaper's sweep (which of them the stopped
+        Complete meant to free is not known here).
+
+        :raises NoSuchUpload: an Abort has begun.
+        """
+        self.landed = True
+        # (an older version of the key is ours to take down, not the key)
+        self.version_id = self.key_resp.headers.get('X-Object-Version-Id')
+        if not self._stands_unrecorded():
+            self._back_off()
+            raise NoSuchUpload(upload_id=self.upload_id)
+        self._free([], True)
+
     def _stands_unrecorded(self):
         """
         Once our manifest is there: read the abort record
@@ -209,10 +231,18 @@ class OurCompletion(Completion):
 
     def _free_parts(self):
         named = {part['name'] for part in self.parts}
-        unnamed = [name for name in self.seen if name not in named]
+        self._free(self.superseded,
+                   any(name not in named for name in self.seen))
+
+    def _free(self, superseded, unnamed):
+        """
+        DELETE ``superseded`` (names), and if ``unnamed`` (attempts the
+        manifest does not name were listed), free those: the reaper's
+        sweep, ``sweep_delay`` later.
+        """
         try:
-            if self.superseded:
-                self.backend.delete(self.superseded)
+            if superseded:
+                self.backend.delete(superseded)
             if unnamed and (not self.conf.sweep_delay or
                             ever_versioned(self.req, self.app)):
                 # (the reaper's sweep cannot see old versions: this
@@ -235,15 +265,20 @@ def start(controller, req, upload_id, record, s3_etag, reads):
 
     :returns: (completion, None), or (None, True) if the key already holds
         this upload's manifest with this ETag (a retry: answer as the
-        first Complete did).
+        first Complete did; if the record is still there, once the steps
+        after the manifest are taken, see :meth:`OurCompletion.resume`).
     :raises NoSuchUpload: the record is gone and the key holds no such
-        manifest, or holds one of other parts.
+        manifest, or holds one of other parts; or an Abort began before
+        the manifest's Complete could read the abort record.
     """
     key = reads.key()
     if holds_upload(key, upload_id):
-        if key.headers.get(S3_ETAG_SYSMETA) == s3_etag:
-            return None, True
-        raise NoSuchUpload(upload_id=upload_id)
+        if key.headers.get(S3_ETAG_SYSMETA) != s3_etag:
+            raise NoSuchUpload(upload_id=upload_id)
+        if record is not None:
+            OurCompletion(controller, req, upload_id, record, s3_etag, key,
+                          reads).resume()
+        return None, True
     if record is None:
         raise NoSuchUpload(upload_id=upload_id)
     return OurCompletion(controller, req, upload_id, record, s3_etag,

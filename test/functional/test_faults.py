@@ -28,6 +28,15 @@ device (``object_servers_per_device``), on the session SAIO's base port +
   no ``.data`` file of the upload on any device, and no marker.
 
 The run prints ``faults: N faults survived ...; bytes lost = 0``.
+
+``TestFaultsOurLayout`` runs the same faults on uploads of our layout (the
+default), on a SAIO of its own (base port + 360): "the marker" is then the
+upload's record (in the bucket's reserved index container, read through
+the internal client), the parts are attempts, and the 0-byte abort record
+an Abort leaves is not a leftover (it stays, see swift3_multipart/abort.py).
+A Complete whose proxy died once it wrote the manifest leaves the record;
+the retried Complete reads the abort record and removes the record, as
+the dead one would have, and answers 200.
 """
 
 import hashlib
@@ -47,6 +56,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from swift3_multipart import layout
 from test.functional import extra_saio, figures
 from test.functional.base import aws_multipart_etag, error_code
 from test.functional.conftest import proxy_log_problems
@@ -112,6 +122,14 @@ class RawSwift(object):
         except HTTPError as err:
             return err.code
 
+    def manifest_names(self, container, obj):
+        """The segment names (in their container) an SLO manifest
+        names."""
+        with urlopen(self._url(container, obj) +
+                     '?multipart-manifest=get', timeout=30) as resp:
+            entries = json.loads(resp.read())
+        return [entry['name'].split('/', 2)[2] for entry in entries]
+
     def names(self, container, prefix=''):
         names, marker = [], ''
         while True:
@@ -172,22 +190,25 @@ def background(func):
 
 
 class TestFaults(unittest.TestCase):
+    """The faults on uploads of s3api's layout (its upload marker in the
+    segments container, parts named by number)."""
 
     saio = None
-    # figures: faults survived, bytes checked and lost, leftovers
-    survived = []
-    bytes_checked = 0
-    bytes_lost = 0
-    leftovers = 0
-    # of the object servers stopped (their errors are expected)
-    stopped_ports = set()
+    # the SAIO's name (and the figures'), its port offset, the layout
+    name = 'faults'
+    offset = 240
+    upload_layout = 'stock'
 
     @classmethod
     def setUpClass(cls):
-        # (the faults are those of s3api's layout: its markers)
-        cls.saio = extra_saio.start('faults', 240, saio_options={
+        # figures: faults survived, bytes checked and lost, leftovers
+        cls.survived = []
+        cls.bytes_checked = cls.bytes_lost = cls.leftovers = 0
+        # of the object servers stopped (their errors are expected)
+        cls.stopped_ports = set()
+        cls.saio = extra_saio.start(cls.name, cls.offset, saio_options={
             'replicas': 3, 'object_servers_per_device': True,
-            'proxies': ('ours', 'raw')}, upload_layout='stock')
+            'proxies': ('ours', 'raw')}, upload_layout=cls.upload_layout)
         cls.raw = RawSwift(cls.saio.raw_endpoint)
 
     @classmethod
@@ -200,7 +221,7 @@ class TestFaults(unittest.TestCase):
             else:
                 problems.append(line)
         extra_saio.stop(cls.saio)
-        figures.record('faults', (
+        figures.record(cls.name, (
             '%d faults survived (%s); bytes lost = %d of %d read back; '
             'leftovers = %d; proxy log problems = %d (%d errors about the '
             'stopped nodes expected)') % (
@@ -208,7 +229,7 @@ class TestFaults(unittest.TestCase):
                 cls.bytes_lost, cls.bytes_checked, cls.leftovers,
                 len(problems), node_down))
         if problems:
-            raise AssertionError('the faults SAIO\'s proxy logged:\n' +
+            raise AssertionError('the %s SAIO\'s proxy logged:\n' % cls.name +
                                  '\n'.join(problems[:20]))
 
     def setUp(self):
@@ -269,8 +290,24 @@ class TestFaults(unittest.TestCase):
         self.assertTrue(body == expected, 'object %s changed' % key)
         self.assertEqual(resp['ETag'], aws_multipart_etag(parts))
 
-    def marker_name(self, key, upload_id):
-        return '%s/%s' % (key, upload_id)
+    # --- what the layout stores -------------------------------------------
+
+    def upload_object(self, key, upload_id):
+        """(container, object) of the upload's marker."""
+        return self.segments, '%s/%s' % (key, upload_id)
+
+    def in_progress(self, key, upload_id):
+        """True if the upload's marker is there."""
+        return self.raw.status('HEAD', *self.upload_object(
+            key, upload_id)) == 200
+
+    def upload_segments(self, key, upload_id):
+        """Names of the upload's parts in the segments container."""
+        return self.raw.names(self.segments, '%s/%s/' % (key, upload_id))
+
+    def object_segments(self, key, upload_id, count):
+        """Names of the segments of the upload's completed object."""
+        return ['%s/%s/%d' % (key, upload_id, n) for n in range(1, count + 1)]
 
     def stop_node(self, name):
         """Stop an object server; after the test, start it and restart
@@ -283,24 +320,25 @@ class TestFaults(unittest.TestCase):
         # and sends one container replica no update).
         self.addCleanup(self.saio.restart_proxy, 'ours')
 
-    def node_of(self, name):
-        """The object server of a device holding ``name`` (in the
-        segments container)."""
-        copies = disk_copies(self.saio.config.data_dir, '/%s/%s/%s' % (
-            ACCOUNT, self.segments, name))
-        devices = copies['/%s/%s/%s' % (ACCOUNT, self.segments, name)][
-            'data']
+    def node_of(self, container, name):
+        """The object server of a device holding ``container/name``."""
+        path = '/%s/%s/%s' % (ACCOUNT, container, name)
+        copies = disk_copies(self.saio.config.data_dir, path)
+        devices = copies[path]['data']
         self.assertEqual(len(devices), 3, copies)
         return 'object-' + devices[0]
+
+    def upload_node(self, key, upload_id):
+        """The object server of a device holding the upload's marker."""
+        return self.node_of(*self.upload_object(key, upload_id))
 
     def assertNoLeftovers(self, key, upload_id, segments):
         """No marker, no part of ``upload_id`` but ``segments``, no upload
         listed."""
         left = []
-        if self.raw.status('HEAD', self.segments,
-                           self.marker_name(key, upload_id)) != 404:
+        if self.in_progress(key, upload_id):
             left.append('marker')
-        names = self.raw.names(self.segments, '%s/%s/' % (key, upload_id))
+        names = self.upload_segments(key, upload_id)
         left.extend(sorted(set(names) - set(segments)))
         uploads = self.s3.list_multipart_uploads(Bucket=self.bucket).get(
             'Uploads', [])
@@ -309,6 +347,10 @@ class TestFaults(unittest.TestCase):
         self.assertEqual([], left)
         self.assertEqual(sorted(segments), sorted(names))
 
+    def part_copies(self, prefix):
+        """:func:`disk_copies` of the upload's parts."""
+        return disk_copies(self.saio.config.data_dir, prefix)
+
     # --- the faults -------------------------------------------------------
 
     def test_object_server_stopped_during_upload(self):
@@ -316,7 +358,7 @@ class TestFaults(unittest.TestCase):
         parts = [os.urandom(64 * 1024) for _ in range(7)] + [b'last']
         upload_id = self.create(key)
         listed = self.upload_parts(key, upload_id, parts[:3])
-        node = self.node_of(self.marker_name(key, upload_id))
+        node = self.upload_node(key, upload_id)
         self.stop_node(node)
 
         listed += self.upload_parts(key, upload_id, parts, first=4)
@@ -325,9 +367,8 @@ class TestFaults(unittest.TestCase):
         resp = self.complete(key, upload_id, listed)
         self.assertEqual(resp['ETag'], aws_multipart_etag(parts))
         self.assertReadsBack(key, parts)
-
-        self.assertNoLeftovers(key, upload_id, [
-            '%s/%s/%d' % (key, upload_id, n) for n in range(1, 9)])
+        segments = self.object_segments(key, upload_id, len(parts))
+        self.assertNoLeftovers(key, upload_id, segments)
 
         self.saio.start_server(node)
         self.assertReadsBack(key, parts)
@@ -336,8 +377,7 @@ class TestFaults(unittest.TestCase):
         # proxy that asks the node first sees the upload in progress.
         self.saio.replicate_objects()
         self.assertReadsBack(key, parts)
-        self.assertNoLeftovers(key, upload_id, [
-            '%s/%s/%d' % (key, upload_id, n) for n in range(1, 9)])
+        self.assertNoLeftovers(key, upload_id, segments)
         self.survived.append('object server stopped during an upload of '
                              '%d parts' % len(parts))
 
@@ -351,7 +391,7 @@ class TestFaults(unittest.TestCase):
         parts = [os.urandom(2048) for _ in range(3)]
         upload_id = self.create(key)
         listed = self.upload_parts(key, upload_id, parts)
-        node = self.node_of(self.marker_name(key, upload_id))
+        node = self.upload_node(key, upload_id)
         self.stop_node(node)
         self.complete(key, upload_id, listed)
         self.saio.start_server(node)
@@ -401,20 +441,17 @@ class TestFaults(unittest.TestCase):
         self.assertNotIsInstance(result, ClientError)
 
         self.saio.restart_proxy('ours')
-        marker = self.raw.status('HEAD', self.segments,
-                                 self.marker_name(key, upload_id))
         obj = self.raw.status('HEAD', self.bucket, key)
         left = 'marker %s, object %s' % (
-            'kept' if marker == 200 else 'gone',
+            'kept' if self.in_progress(key, upload_id) else 'gone',
             'written' if obj == 200 else 'absent')
 
         resp = self.complete(key, upload_id, listed)
         self.assertEqual(resp['ResponseMetadata']['HTTPStatusCode'], 200)
         self.assertEqual(resp['ETag'], aws_multipart_etag(parts))
         self.assertReadsBack(key, parts)
-        self.assertNoLeftovers(key, upload_id, [
-            '%s/%s/%d' % (key, upload_id, n)
-            for n in range(1, MANY_PARTS + 1)])
+        self.assertNoLeftovers(key, upload_id, self.object_segments(
+            key, upload_id, MANY_PARTS))
         self.survived.append('proxy killed once the Complete of %d parts '
                              '%s (left %s)' % (MANY_PARTS, point, left))
 
@@ -423,7 +460,7 @@ class TestFaults(unittest.TestCase):
         parts = [os.urandom(PART_SIZE) for _ in range(ABORT_PARTS)]
         upload_id = self.create(key)
         self.upload_parts(key, upload_id, parts, concurrency=8)
-        node = self.node_of(self.marker_name(key, upload_id))
+        node = self.upload_node(key, upload_id)
 
         watch = LogWatch([self.saio.config.log_path(n)
                           for n in self.saio.config.object_servers])
@@ -431,8 +468,8 @@ class TestFaults(unittest.TestCase):
             Bucket=self.bucket, Key=key, UploadId=upload_id))
         # crash the node once the Abort deleted a first part
         self.assertTrue(watch.wait_for('"DELETE /[^/]+/[0-9]+%s/' % (
-            re.escape('/%s/%s%%2Bsegments/%s' % (
-                ACCOUNT, self.bucket, self.marker_name(key, upload_id))))))
+            re.escape('/%s/%s%%2Bsegments/%s/%s' % (
+                ACCOUNT, self.bucket, key, upload_id)))))
         self.stopped_ports.add(self.saio.config.port(node))
         self.assertIsNotNone(self.saio.stop_server(node, crash=True))
         self.addCleanup(self.saio.restart_proxy, 'ours')
@@ -453,19 +490,17 @@ class TestFaults(unittest.TestCase):
         except ClientError as err:
             self.assertEqual('NoSuchUpload', error_code(err))
             again = 'NoSuchUpload'
-        self.assertEqual([], self.raw.names(
-            self.segments, self.marker_name(key, upload_id) + '/'))
+        self.assertEqual([], self.upload_segments(key, upload_id))
         self.assertEqual([], self.s3.list_multipart_uploads(
             Bucket=self.bucket).get('Uploads', []))
 
-        prefix = '/%s/%s/%s' % (ACCOUNT, self.segments,
-                                self.marker_name(key, upload_id))
-        stale = sum(len(c['data']) for c in disk_copies(
-            self.saio.config.data_dir, prefix).values())
+        prefix = '/%s/%s/%s/%s/' % (ACCOUNT, self.segments, key, upload_id)
+        stale = sum(len(c['data']) for c in self.part_copies(
+            prefix).values())
         # what Abort cannot reach: the node's copies of parts whose DELETE
         # went to a handoff; the replicators of a cluster remove them
         self.saio.replicate_objects()
-        copies = disk_copies(self.saio.config.data_dir, prefix)
+        copies = self.part_copies(prefix)
         self.assertEqual({}, {name: c['data'] for name, c in copies.items()
                               if c['data']})
         self.assertNoLeftovers(key, upload_id, [])
@@ -477,6 +512,43 @@ class TestFaults(unittest.TestCase):
             'object server crashed during an Abort of %d parts (Abort: %s, '
             'repeated: %s; %d stale copies until a replicator pass)' % (
                 ABORT_PARTS, first, again, stale))
+
+
+class TestFaultsOurLayout(TestFaults):
+    """The same faults on uploads of our layout (the default): the upload's
+    record in the bucket's reserved index container, each part an attempt
+    of a name of its own, the abort record (0 bytes) that an Abort leaves
+    in the segments container."""
+
+    name = 'faults-ours'
+    offset = 360
+    upload_layout = 'immutable'
+
+    def upload_object(self, key, upload_id):
+        return (layout.index_container(self.bucket),
+                layout.record_name(key, upload_id))
+
+    def in_progress(self, key, upload_id):
+        # (reserved names: through the internal client, not the proxy)
+        ic = self.saio.internal_client()
+        resp = ic.make_request('HEAD', ic.make_path(
+            ACCOUNT, *self.upload_object(key, upload_id)),
+            {layout.RESERVED_NAMES_HEADER: 'true'}, (2, 404))
+        return resp.status_int // 100 == 2
+
+    def upload_segments(self, key, upload_id):
+        return [name for name in super().upload_segments(key, upload_id)
+                if not layout.is_abort_record(name)]
+
+    def object_segments(self, key, upload_id, count):
+        names = self.raw.manifest_names(self.bucket, key)
+        self.assertEqual(count, len(names))
+        return names
+
+    def part_copies(self, prefix):
+        return {name: copies
+                for name, copies in super().part_copies(prefix).items()
+                if not layout.is_abort_record(name.split('/', 3)[3])}
 
 
 if __name__ == '__main__':

@@ -35,6 +35,11 @@ CONTAINER_UPDATE = (
     '"PUT /sdb1/68/AUTH_test/b/k" 201 - "PUT http://127.0.0.1:18480/sdb2/'
     '234/AUTH_test/b/k" "' + TXN + '" "object-server 14643" 0.0003 "-" '
     '14642 0')
+# the proxy's look-up of a container's info
+CONTAINER_HEAD = (
+    'container-server: 127.0.0.1 - - [21/Nov/2026:11:01:00 +0000] '
+    '"HEAD /sdb1/68/AUTH_test/b" 204 - "HEAD http://127.0.0.1:18480/v1/'
+    'AUTH_test/b" "' + TXN + '" "proxy-server 14658" 0.0010 "-" 14642 0')
 OTHER_TXN = OBJECT_PUT.replace(TXN, 'tx-other')
 PROXY_CLIENT = (
     'proxy-ours: 127.0.0.1 127.0.0.1 21/Nov/2026/11/01/00 POST '
@@ -92,6 +97,10 @@ class TestLogParsing(unittest.TestCase):
                          {'container': 3, 'object': 1})
         # the container update is a PUT, not a listing
         self.assertEqual(len(summary['listings']), 2)
+        self.assertEqual(0, summary['info_heads'])
+        records.append(benchlib.parse_backend_line(CONTAINER_HEAD))
+        self.assertEqual(1, benchlib.backend_summary(
+            records, TXN)['info_heads'])
         self.assertEqual(benchlib.backend_summary(
             records, 'tx-other')['listings'], [])
 
@@ -205,9 +214,10 @@ class TestTable(unittest.TestCase):
         self.assertEqual(text[0].index('stock'), text[3].index('2.50'))
 
 
-def observed(total, listings, seconds=0.1, ok=True):
+def observed(total, listings, seconds=0.1, ok=True, info_heads=0):
     return {'seconds': seconds, 'proxy_cpu': 0.01,
             'backend_requests': total, 'listing_gets': listings,
+            'info_heads': info_heads,
             'listing_rows': 0, 'listing_bytes': 0, 'by_server': {},
             'proxy_logged': {'subrequests': 1}, 'etag_ok': ok}
 
@@ -238,6 +248,19 @@ class TestReport(unittest.TestCase):
         # more listing pages are allowed only past 10,000 parts
         _found, checks = benchreport.assertions(self.complete(
             [(10, 1), (11, 2)]))
+        self.assertFalse(checks['complete_flat'])
+
+    def test_info_heads_come_and_go(self):
+        # a proxy's cached container info expired during one Complete
+        results = self.complete([(10, 1), (10, 1)])
+        results['complete']['100']['ours'] = benchreport.collect(
+            [observed(10, 1), observed(11, 1, info_heads=1)])
+        _found, checks = benchreport.assertions(results)
+        self.assertTrue(checks['complete_flat'])
+        # a request more that is no info look-up still fails
+        results['complete']['100']['ours'] = benchreport.collect(
+            [observed(10, 1), observed(11, 1)])
+        _found, checks = benchreport.assertions(results)
         self.assertFalse(checks['complete_flat'])
 
     def test_listing_pages_of_10000_parts(self):

@@ -237,6 +237,40 @@ class TestOurComplete(OurLayoutTestCase):
         self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
         self.assertEqual([], self.deleted())
 
+    def test_retry_after_a_complete_that_stopped(self):
+        """The manifest is there and so is the record: the Complete that
+        wrote it stopped before its last steps (its proxy died). The retry
+        takes them: the abort record's read, the record's DELETE, the
+        sweep of what the manifest does not name; no second manifest."""
+        written = dict(OURS, **{'X-Backend-Timestamp':
+                                '1764720000.00000_0000000000000001'})
+        self.swift.register('HEAD', OBJ, 200, written)
+        resp = self.complete()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+        self.assertIn(('HEAD', ABORT_RECORD), self.swift.calls)
+        self.assertEqual([RECORD], self.deleted())
+        self.assertIn(('PUT', SWEEP_TASK), self.swift.calls)
+
+    def test_retry_after_a_complete_that_stopped_and_an_abort(self):
+        # an Abort began before the stopped Complete read the abort record:
+        # the retry backs off for it (the Abort may have freed the parts)
+        self.swift._stored[ABORT_RECORD] = {
+            'X-Timestamp': '1764720000.00000_0000000000000001'}
+        written = dict(OURS, **{'X-Backend-Timestamp':
+                                '1764720000.00000_0000000000000001'})
+        self.swift.register_then('HEAD', OBJ, (200, written), (200, written),
+                                 (404, {}))
+        self.swift.register('DELETE', OBJ, 204)
+        resp = self.complete()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
+        index = self.swift.calls.index(('DELETE', OBJ))
+        # above the manifest's own timestamp
+        self.assertEqual('1764720000.00000_0000000000000003',
+                         self.swift.headers[index]['X-Timestamp'])
+        self.assertIn(attempt_path(1, 2), self.deleted())
+        self.assertNotIn(('PUT', MANIFEST_PUT), self.swift.calls)
+
     def test_retry_with_other_parts(self):
         self.swift.register('HEAD', RECORD, 404)
         self.swift.register('HEAD', OBJ, 200, OURS)
