@@ -4,7 +4,9 @@ a client sees, and the four races of test_races, no fence, no settle."""
 import io
 
 from swift3_multipart import layout
-from test.functional import our_layout, test_races, test_reaper
+from test.functional import our_layout, test_cleanup, test_races, \
+    test_reaper
+from test.functional.base import MIN_PART, saio
 
 # on the session SAIO: our layout is the default
 
@@ -44,3 +46,64 @@ class TestOurAudit(test_reaper.TestAudit):
         self.assertEqual([layout.abort_record_name('lost', lost)],
                          [n for n in self.segments() if lost in n])
         self.assertEqual(b'done', self.read('tmp/done'))
+
+
+class TestOurCleanup(test_cleanup.TestCleanup):
+    """test_cleanup's cases on uploads of our layout, told by the parts
+    stored (attempt names are the proxy's), not by their names."""
+
+    def test_complete_frees_parts_left_out(self):
+        # left to the reaper's sweep, sweep_delay after the Complete
+        upload_id = self.mpu(numbers=(1, 2, 3), complete=(1, 3))
+        self.assertEqual({('obj', upload_id): [1, 2, 3]}, self.stored_parts())
+        self.reap(later=3700)
+        self.assertEqual({('obj', upload_id): [1, 3]}, self.stored_parts())
+        self.assertEqual(2 * MIN_PART, len(self.read()))
+
+    def test_complete_over_multipart_object(self):
+        self.mpu()
+        second = self.mpu()
+        self.assertEqual({('obj', second): [1, 2]}, self.stored_parts())
+        self.assertEqual(2 * MIN_PART, len(self.read()))
+
+    def test_put_and_copy_over_multipart_object(self):
+        self.mpu()
+        self.s3.put_object(Bucket=self.bucket, Key='obj', Body=b'plain')
+        self.assertEqual({}, self.stored_parts())
+        self.mpu()
+        self.s3.put_object(Bucket=self.bucket, Key='src', Body=b'source')
+        self.s3.copy_object(Bucket=self.bucket, Key='obj',
+                            CopySource={'Bucket': self.bucket, 'Key': 'src'})
+        self.assertEqual({}, self.stored_parts())
+        self.assertEqual(b'source', self.read())
+
+    def test_other_keys_untouched(self):
+        other = self.mpu('other')
+        in_progress = self.mpu('busy', numbers=(1,), complete=())
+        self.mpu()
+        self.s3.put_object(Bucket=self.bucket, Key='obj', Body=b'plain')
+        self.assertEqual({('other', other): [1, 2],
+                          ('busy', in_progress): [1]}, self.stored_parts())
+        self.assertEqual(2 * MIN_PART, len(self.read('other')))
+
+    def test_repeated_abort_frees_stragglers(self):
+        upload_id = self.mpu(numbers=(1,), complete=())
+        self.s3.abort_multipart_upload(Bucket=self.bucket, Key='obj',
+                                       UploadId=upload_id)
+        # an attempt that an UploadPart racing the Abort wrote after it
+        ic = saio().internal_client()
+        account = saio().env()['accounts']['test:tester']
+        ic.upload_object(io.BytesIO(b'late'), account,
+                         self.bucket + '+segments', layout.attempt_name(
+                             'obj', upload_id, 7, layout.new_attempt()),
+                         {'Content-Length': '4'})
+        self.assertEqual({('obj', upload_id): [7]}, self.stored_parts())
+        self.s3.abort_multipart_upload(Bucket=self.bucket, Key='obj',
+                                       UploadId=upload_id)
+        self.assertEqual({}, self.stored_parts())
+        # the abort record stays (0 bytes; see swift3_multipart/abort.py)
+        self.assertEqual([layout.abort_record_name('obj', upload_id)],
+                         self.segments())
+        self.assertS3Error('NoSuchUpload', 404,
+                           self.s3.abort_multipart_upload,
+                           Bucket=self.bucket, Key='obj', UploadId=upload_id)
