@@ -2,9 +2,11 @@
 The caller's permission and the three reads a Complete of our layout
 starts with, all at once.
 
-The check of the caller's permission (:func:`records.check`), the upload's
-record, the key (what it holds, with X-Newest) and the listing of the
-upload's attempts do not depend on one another: they go to the backend
+The check of the caller's permission (the bucket's ACL under s3_acl,
+:func:`records.acl_check`; else Swift's auth on the attempts listing,
+:func:`records.auth_check`), the upload's record, the key (what it
+holds, with X-Newest) and the listing of the upload's attempts do not
+depend on one another: they go to the backend
 together, so that a Complete waits for the slowest of them, not for their
 sum (issue 11: Complete of 1 and 3 parts no slower than stock's). Each read
 is one backend request (or one per listing page) that leaves the S3

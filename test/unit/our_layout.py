@@ -59,6 +59,11 @@ class OurLayoutTestCase(MultipartTestCase):
         self.swift.register('HEAD', RECORD, 200, dict(
             {'Content-Type': 'application/x-directory'}, **(headers or {})))
 
+    def writes(self):
+        """The backend calls that change something."""
+        return [c for c in self.swift.calls
+                if c[0] in ('PUT', 'DELETE', 'POST')]
+
     def newest(self, method, path):
         """The X-Newest of the backend request ``method path``."""
         return self.sent(method, path)[0].get('X-Newest')
