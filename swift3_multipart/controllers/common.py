@@ -194,7 +194,8 @@ def list_parts(req, app, upload_id):
         for row in rows:
             number = mpu.part_number_of(row['name'], prefix)
             if number is not None:
-                parts[number] = part_of_row(number, row)
+                parts[number] = dict(part_of_row(number, row),
+                                     name=row['name'])
         query['marker'] = rows[-1]['name']
 
 

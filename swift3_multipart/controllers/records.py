@@ -171,21 +171,22 @@ def check_upload(req, app, upload_id, write):
         raise NoSuchUpload(upload_id=upload_id)
 
 
-def delete_index(req, app, concurrency):
+def end_all(req, app, concurrency, end):
     """
-    DeleteBucket: remove every record and the index container (the
-    bucket's uploads go with it, as their parts do).
+    DeleteBucket: end every upload of the bucket's index (``end(key,
+    upload_id)``, in parallel), then remove the index container.
     """
+    marker = None
     while True:
-        rows = list_records(req, app, '', None, 1000)
-        if not rows:
-            break
+        rows = list_records(req, app, '', marker, 1000)
+        uploads = [found for found in (
+            layout.split_record_name(row['name']) for row in rows) if found]
         with StreamingPile(max(1, concurrency)) as pile:
-            for _ in pile.asyncstarmap(_request, (
-                    (req, app, 'DELETE', row['name']) for row in rows)):
+            for _ in pile.asyncstarmap(end, uploads):
                 pass
         if len(rows) < 1000:
             break
+        marker = rows[-1]['name']
     try:
         _request(req, app, 'DELETE')
     except InternalError:

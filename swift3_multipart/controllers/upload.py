@@ -1,6 +1,8 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
+import time
+
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
@@ -9,10 +11,10 @@ from swift.common.middleware.s3api.s3response import ErrorResponse, \
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
-from swift3_multipart import abort, layout, mpu, xml
+from swift3_multipart import layout, mpu, protocol, xml
 from swift3_multipart.controllers import attempts, records, sse
 from swift3_multipart.controllers.acl import UploadAclHandler
-from swift3_multipart.controllers import completion as completions
+from swift3_multipart.controllers.completion import OurComplete
 from swift3_multipart.controllers import conditions as complete_conditions
 from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.common import upload_id_param, \
@@ -103,11 +105,10 @@ class UploadController(Controller):
         """
         upload_id = upload_id_param(req)
         if layout.is_ours(upload_id):
+            # the record goes; the parts with the upload's free task
             records.check_upload(req, self.app, upload_id, write=True)
-            outcome = abort.abort(
-                S3Backend(req, self.app, self.conf, upload_id, self.logger),
-                upload_id)
-            if not outcome.aborted:
+            if not protocol.abort(S3Backend(req, self.app, self.conf,
+                                            upload_id, self.logger)):
                 raise NoSuchUpload(upload_id=upload_id)
             self.logger.increment('mpu.abort')
             return HTTPNoContent()
@@ -157,12 +158,14 @@ class UploadController(Controller):
         object_size = mp_object_size(req)
         ours = layout.is_ours(upload_id)
         if ours:
-            # the permission check runs with the first reads
+            # the time first (the protocol's rule 3), then the permission
+            # check with the first reads
+            begun = (time.monotonic(), Timestamp.now())
             reads = CompleteReads(req, self.app, upload_id)
             try:
                 reads.checked()
                 return self._post_ours(req, upload_id, reads, conditions,
-                                       object_size)
+                                       object_size, begun)
             finally:
                 reads.finish()
         else:
@@ -218,21 +221,15 @@ class UploadController(Controller):
                 raise NoSuchUpload(upload_id=upload_id)
             raise
 
-    def _post_ours(self, req, upload_id, reads, conditions, object_size):
+    def _post_ours(self, req, upload_id, reads, conditions, object_size,
+                   begun):
         """Complete of our layout (see
         :mod:`swift3_multipart.controllers.completion`)."""
-        record = reads.record()
-        requested = self._parse(req, upload_id, record)
+        requested = self._parse(req, upload_id, reads.record())
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
-        completion, done = completions.start(self, req, upload_id, record,
-                                             s3_etag, reads)
-        if done:
-            return sse.add_header(HTTPOk(body=complete_result(req, s3_etag),
-                                         content_type='application/xml'))
-        self._check(completion, requested, object_size)
-        completion.check_conditions(conditions)
-        completion.find_superseded()
-        return self._answer(req, completion, s3_etag)
+        completion = OurComplete(self, req, upload_id, s3_etag, requested,
+                                 conditions, object_size, reads, begun)
+        return completion.respond(self.heartbeat_grace)
 
     def _answer(self, req, completion, s3_etag):
         resp = sse.add_header(HTTPOk(content_type='application/xml'))
