@@ -29,14 +29,13 @@ For each bucket of the account (or those named), from the bucket's
   their orphans are attempts (and abort records) of uploads with no
   record.
 
-``--delete-orphans`` deletes orphaned parts of the stock layout after
-checking again, upload by upload, that the marker is gone and that the
-key's object does not list them; for our layout it queues the free task of
-each upload with orphans whose record is gone, and the reaper frees them
-``gc_delay`` later, by the one rule (see :mod:`swift3_multipart.protocol`).
-``--abort-expired`` aborts the uploads past their abort date, as the reaper
-would: the way to apply a rule to uploads created before it. Without
-either, nothing is changed.
+``--delete-orphans`` deletes orphaned parts after checking again, upload by
+upload, that the marker is gone and that the key's object does not list
+them (for our layout: by the protocol of Abort, see
+:func:`swift3_multipart.storage.sweep_upload`). ``--abort-expired``
+aborts the uploads past their abort date, as the reaper would: the way to
+apply a rule to uploads created before it. Without either, nothing is
+changed.
 """
 
 import argparse
@@ -133,7 +132,7 @@ class Auditor(object):
         totals = {name: sum(r[name] for r in reports) for name in (
             'uploads', 'upload_bytes', 'expired', 'orphan_parts',
             'orphan_bytes', 'aborted', 'deleted_orphan_parts',
-            'deleted_orphan_bytes', 'queued_orphan_uploads')}
+            'deleted_orphan_bytes')}
         return {'account': self.account, 'now': lifecycle.iso(self.now),
                 'buckets': reports, 'totals': totals}
 
@@ -181,13 +180,12 @@ class Auditor(object):
             'orphan_list': sorted(n for names in orphans.values()
                                   for n, _ in names),
             'aborted': 0, 'deleted_orphan_parts': 0,
-            'deleted_orphan_bytes': 0, 'queued_orphan_uploads': 0}
+            'deleted_orphan_bytes': 0}
         if self.abort_expired:
             for upload in uploads:
                 if upload['expired']:
                     storage.abort_upload(self.swift, self.account, bucket,
-                                         upload['key'], upload['upload_id'],
-                                         clock=lambda: self.now)
+                                         upload['key'], upload['upload_id'])
                     report['aborted'] += 1
         if self.delete_orphans:
             for (key, upload_id), names in sorted(orphans.items()):
@@ -196,11 +194,11 @@ class Auditor(object):
 
     def _delete_orphans(self, report, bucket, key, upload_id, names):
         if layout.is_ours(upload_id):
-            # freed late, by the one rule: the reaper frees them gc_delay
-            # on, if the upload has ended and no manifest names them then
-            if storage.queue_free(self.swift, self.account, bucket, key,
-                                  upload_id, clock=lambda: self.now):
-                report['queued_orphan_uploads'] += 1
+            # by the protocol of Abort, which checks again
+            deleted, size = storage.sweep_upload(
+                self.swift, self.account, bucket, key, upload_id)
+            report['deleted_orphan_parts'] += deleted
+            report['deleted_orphan_bytes'] += size
             return
         # again, now: the upload is not in progress, and the key's object
         # (if it is this upload's) does not list these parts
@@ -231,14 +229,11 @@ def table(result):
     lines = ['  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
              for row in rows]
     totals = result['totals']
-    if totals['aborted'] or totals['deleted_orphan_parts'] or \
-            totals['queued_orphan_uploads']:
+    if totals['aborted'] or totals['deleted_orphan_parts']:
         lines.append('aborted %d expired uploads; deleted %d orphan parts '
-                     '(%d bytes); queued the orphans of %d uploads for the '
-                     'reaper' % (totals['aborted'],
-                                 totals['deleted_orphan_parts'],
-                                 totals['deleted_orphan_bytes'],
-                                 totals['queued_orphan_uploads']))
+                     '(%d bytes)' % (totals['aborted'],
+                                     totals['deleted_orphan_parts'],
+                                     totals['deleted_orphan_bytes']))
     return '\n'.join(lines) + '\n'
 
 

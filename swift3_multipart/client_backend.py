@@ -1,58 +1,39 @@
-"""The :class:`swift3_multipart.protocol.Backend` of the reaper and the
-audit tool: an upload reached through Swift's ``InternalClient`` (no user,
-no S3 signature), so that they abort and free as the protocol says.
+"""The :class:`swift3_multipart.abort.Backend` of the reaper and the audit
+tool: an upload of our layout reached through Swift's ``InternalClient``
+(no user, no S3 signature), so that they abort as AbortMultipartUpload
+does, by the same protocol.
 
-Reads that the protocol relies on ask every replica (X-Newest). The
-manifests that name an upload's parts are the key's current object and,
-in a bucket that has had S3 versioning, every version written since the
-upload began, read from the versions container (object_versioning's,
-reserved names: ``\\x00versions\\x00<bucket>/\\x00<key>\\x00<inverted
-timestamp>``). Where versions are kept otherwise (Swift's older
-``X-Versions-Location`` / ``X-History-Location``) they are out of sight,
-and nothing is freed.
+Reads that the protocol relies on ask every replica (X-Newest). Old
+versions of a key are out of an InternalClient's sight, so a sweep leaves
+a bucket that has had versioning alone (see
+:func:`swift3_multipart.storage.sweep_upload`).
 """
 
 import json
 
 from swift.common.http import is_success, HTTP_NOT_FOUND
-from swift.common.middleware.versioned_writes.object_versioning import \
-    build_versions_object_prefix, parse_versions_object_name
-from swift.common.swob import wsgi_unquote
 from swift.common.utils import drain_and_close
-from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import layout, mpu, protocol, tasks
+from swift3_multipart import abort, layout
 
 NEWEST = {'X-Newest': 'true'}
 RESERVED = {layout.RESERVED_NAMES_HEADER: 'true'}
 OK_OR_GONE = (2, HTTP_NOT_FOUND)
-# where a versioned bucket keeps its old versions (object_versioning), and
-# where the older versioned_writes did
-VERSIONS_SYSMETA = 'x-container-sysmeta-versions-container'
-VERSIONS_LOCATIONS = ('x-versions-location', 'x-history-location')
-DELETE_MARKER = 'application/x-deleted;swift_versions_deleted=1'
 
 
-class ClientBackend(protocol.Backend):
-    """An upload of our layout, through an InternalClient."""
+class ClientBackend(abort.Backend):
 
-    def __init__(self, swift, account, bucket, key, upload_id, clock=None,
-                 gc_delay=protocol.DEFAULT_GC_DELAY):
-        """
-        :param clock: the time a queued task counts from (the reaper's
-            pass time); required to :meth:`queue`.
-        """
+    def __init__(self, swift, account, bucket, key, upload_id):
         self.swift = swift
         self.account = account
         self.bucket = bucket
         self.key = key
         self.upload_id = upload_id
         self.container = layout.segments_container(bucket)
-        self._clock = clock
-        self.gc_delay = gc_delay
-        #: name: bytes of the objects last listed
+        self._abort_record = layout.abort_record_name(key, upload_id)
+        #: name: bytes of the attempts last listed
         self.sizes = {}
-        #: bytes of the objects deleted
+        #: bytes of the attempts deleted
         self.freed_bytes = 0
 
     def _request(self, method, container, obj=None, headers=None,
@@ -73,118 +54,58 @@ class ClientBackend(protocol.Backend):
                              headers=dict(NEWEST, **RESERVED))
         return resp.headers if is_success(resp.status_int) else None
 
-    read_record = record
+    def record_exists(self):
+        return self.record() is not None
 
     def delete_record(self):
         self._request('DELETE', layout.index_container(self.bucket),
                       layout.record_name(self.key, self.upload_id),
                       headers=RESERVED)
 
-    # --- the queue ---------------------------------------------------------
+    # --- the abort record --------------------------------------------------
 
-    def queue(self):
-        epoch = int(self._clock() + self.gc_delay) + 1
-        name = tasks.task_name(epoch, self.account, self.bucket,
-                               self.upload_id)
-        container = tasks.task_container(name, epoch)
-        self.swift.create_container(tasks.TASK_ACCOUNT, container)
-        body = tasks.task_body(self.key, free=True)
-        self.swift.upload_object(
-            _Body(body), tasks.TASK_ACCOUNT, container, name,
-            headers={'Content-Type': tasks.TASK_CONTENT_TYPE,
-                     'Content-Length': str(len(body))})
+    def aborted(self):
+        return abort.shows_abort(self._request(
+            'HEAD', self.container, self._abort_record, headers=NEWEST),
+            self.upload_id)
 
-    # --- the manifests -----------------------------------------------------
+    def write_abort_record(self, timestamp):
+        # 201, or 202 if an object server held it already
+        self._request('PUT', self.container, self._abort_record, headers={
+            'X-Timestamp': timestamp.internal, 'Content-Length': '0',
+            'Content-Type': 'application/octet-stream'}, ok=(2,), body=None)
 
-    def named(self):
-        names = self._manifest_names(self.bucket, self.key)
-        if names is None:
+    # --- the key -----------------------------------------------------------
+
+    def manifest_segments(self):
+        """What the key's current object names, if it is this upload's
+        manifest. One we cannot read (the symlink a versioned bucket keeps
+        at the key) keeps every attempt."""
+        resp = self._request('HEAD', self.bucket, self.key, headers=NEWEST)
+        if not is_success(resp.status_int) or resp.headers.get(
+                layout.OUR_UPLOAD_ID_SYSMETA) != self.upload_id:
             return None
-        bucket_headers = self._request('HEAD', self.bucket).headers
-        if any(bucket_headers.get(h) for h in VERSIONS_LOCATIONS):
-            return None     # Swift's older versioning: out of sight
-        versions = bucket_headers.get(VERSIONS_SYSMETA)
-        if versions:
-            found = self._version_names(wsgi_unquote(versions))
-            if found is None:
-                return None
-            names |= found
-        return names
-
-    def _version_names(self, container):
-        """What the versions of the key written since the upload began
-        name (None if the listing cannot be read)."""
-        initiated = self.initiated()
-        names = set()
-        marker = ''
-        prefix = build_versions_object_prefix(self.key)
-        while True:
-            resp = self._request(
-                'GET', container, headers=RESERVED, params={
-                    'format': 'json', 'prefix': prefix, 'marker': marker})
-            if resp.status_int == HTTP_NOT_FOUND:
-                return names
-            try:
-                rows = json.loads(resp.body)
-            except ValueError:
-                return None
-            if not rows:
-                return names
-            for row in rows:
-                _, version = parse_versions_object_name(row['name'])
-                if row.get('content_type') == DELETE_MARKER or \
-                        Timestamp(version) < initiated:
-                    continue
-                found = self._manifest_names(container, row['name'])
-                if found is None:
-                    return None
-                names |= found
-            marker = rows[-1]['name']
-
-    def initiated(self):
-        return layout.initiated_of(self.upload_id)
-
-    def _manifest_names(self, container, obj):
-        """
-        The segment names (in our segments container) of the SLO manifest
-        ``container/obj`` (X-Newest): an empty set for what is no manifest,
-        None if it cannot be read.
-        """
-        headers = dict(NEWEST, **RESERVED)
-        resp = self._request('HEAD', container, obj, headers=headers)
-        if not is_success(resp.status_int) or \
-                not resp.headers.get('X-Static-Large-Object'):
-            return set()
-        # (no SLO in an InternalClient's pipeline: the stored manifest)
-        resp = self._request('GET', container, obj, headers=headers,
+        resp = self._request('GET', self.bucket, self.key, headers=NEWEST,
                              params={'multipart-manifest': 'get'})
-        if not is_success(resp.status_int):
-            return set()
         try:
-            entries = json.loads(resp.body)
+            entries = json.loads(resp.body) if is_success(
+                resp.status_int) else None
             prefix = '/%s/' % self.container
             return {entry['name'][len(prefix):] for entry in entries
                     if entry.get('name', '').startswith(prefix)}
         except (ValueError, TypeError, AttributeError):
-            return None
+            return set(self.attempts())
 
-    # --- the upload's objects ----------------------------------------------
-
-    def prefix(self):
-        return layout.parts_prefix(self.key, self.upload_id)
-
-    def stored(self):
-        self.sizes = {}
-        for row in self.swift.iter_objects(self.account, self.container,
-                                           prefix=self.prefix()):
-            self.sizes[row['name']] = row['bytes']
-        return list(self.sizes)
+    # --- the attempts ------------------------------------------------------
 
     def attempts(self):
-        """The names of the upload's part attempts."""
-        prefix = self.prefix()
-        return [name for name in self.stored()
-                if layout.attempt_of(name, prefix) is not None]
+        prefix = layout.parts_prefix(self.key, self.upload_id)
+        self.sizes = {}
+        for row in self.swift.iter_objects(self.account, self.container,
+                                           prefix=prefix):
+            if layout.attempt_of(row['name'], prefix) is not None:
+                self.sizes[row['name']] = row['bytes']
+        return list(self.sizes)
 
     def delete(self, names):
         deleted = 0
@@ -194,45 +115,6 @@ class ClientBackend(protocol.Backend):
                 deleted += 1
                 self.freed_bytes += self.sizes.get(name, 0)
         return deleted
-
-
-class StockClientBackend(ClientBackend):
-    """An upload of the stock layout: its marker is its record, its parts
-    are named ``<key>/<upload id>/<n>`` (and Complete's fence ``.../0``)."""
-
-    def record(self):
-        resp = self._request('HEAD', self.container,
-                             mpu.marker_name(self.key, self.upload_id),
-                             headers=NEWEST)
-        return resp.headers if is_success(resp.status_int) else None
-
-    read_record = record
-
-    def initiated(self):
-        # no time in a stock id: every version may be its manifest
-        return Timestamp(0)
-
-    def attempts(self):
-        prefix = self.prefix()
-        return [name for name in self.stored()
-                if mpu.part_number_of(name, prefix)]
-
-
-def client_backend(swift, account, bucket, key, upload_id, **kwargs):
-    """The backend of an upload of either layout."""
-    cls = ClientBackend if layout.is_ours(upload_id) else StockClientBackend
-    return cls(swift, account, bucket, key, upload_id, **kwargs)
-
-
-class _Body(object):
-    """A file-like body for InternalClient.upload_object."""
-
-    def __init__(self, data):
-        self._data = data
-
-    def read(self, size=-1):
-        data, self._data = self._data, b''
-        return data
 
 
 def iter_records(swift, account, bucket):

@@ -6,23 +6,12 @@ traceback on STDERR, for an S3 error as ordinary as AccessDenied. A
 :class:`Quiet` thread hands its exception to ``wait()`` only.
 """
 
-from eventlet.event import Event
-
 
 class Quiet(object):
     """``func(*args, **kwargs)`` run in a green thread of ``pool``."""
 
     def __init__(self, pool, func, *args, **kwargs):
         self._thread = pool.spawn(self._run, func, args, kwargs)
-        self._done = Event()
-        self._thread.link(lambda _thread: self._done.send())
-
-    def wait_for(self, timeout):
-        """:returns: True if the function has returned (or raised), after
-        waiting at most ``timeout`` seconds for it."""
-        if not self._done.ready():
-            self._done.wait(timeout)
-        return self._done.ready()
 
     @staticmethod
     def _run(func, args, kwargs):

@@ -24,8 +24,8 @@ makes::
         attempt is the proxy's time plus 6 random digits, so the newest
         attempt of a part lists last
     <bucket>+segments/<key>/<upload id>/00000/0
-        the abort record, which builds before issue 21 wrote (never a
-        part; freed with the upload's other objects)
+        the abort record, written by Abort before it reads the key, and
+        kept (see :mod:`swift3_multipart.abort`)
     <bucket>/<key>
         SLO manifest once completed, readable and deletable by stock s3api
         and the Swift API
@@ -305,3 +305,15 @@ def attempts_query(key, upload_id, after_part=0, limit=None, marker=None):
     if limit is not None:
         query['limit'] = str(limit)
     return query
+
+
+def manifest_timestamp(base, salt=1):
+    """
+    The X-Timestamp of a Complete's manifest: just above ``base`` (the
+    newest of the upload's initiation and the object the Complete found at
+    the key), in Swift's offset field. Completes of one upload that found
+    the same object write at the same timestamp, and the object servers
+    keep the first to arrive (a PUT that is not newer is refused); none can
+    replace a later write of the key.
+    """
+    return Timestamp(base.timestamp, offset=base.offset + salt)

@@ -20,8 +20,8 @@ Options we add or give another default (all in ``[filter:s3api]``):
 ``min_segment_size``
     As upstream: 5 MiB, the minimum size of every part but the last.
 ``segment_delete_concurrency``
-    Default 8: how many deletions an Abort or Complete of an upload of the
-    stock layout, and DeleteBucket, run at once.
+    Default 8: how many part deletions Abort, Complete (parts left out,
+    superseded segments), overwrites and DeleteBucket run at once.
 ``complete_via_slo``
     Default false: Complete writes the SLO manifest itself, below SLO, from
     the parts it has already checked (see :mod:`swift3_multipart.manifest`).
@@ -37,16 +37,13 @@ Options we add or give another default (all in ``[filter:s3api]``):
     indexed (no fence, no settle time). ``stock``: s3api's layout, which
     stock proxies also serve (the first phase of a rolling upgrade, see
     README). Uploads of either layout are served whatever this says.
-``gc_delay``
-    Default 3600 (Ceph RGW advises no less than 1800 for its
-    ``rgw_gc_obj_min_wait``): seconds between the end of an upload (or the
-    replacement or deletion of a multipart object) and the reaper's freeing
-    of the parts no manifest names then (see
-    :mod:`swift3_multipart.protocol`). A Complete answers 200 only if it
-    ends within half of it. Set the same value in ``[mpu-reaper]``. Like
-    Swift's ``reclaim_age``, it is also a bound: a manifest write that an
-    object server holds longer than this may land on freed parts (no
-    Complete answers 200 for it).
+``sweep_delay``
+    Default 3600: seconds after a Complete of our layout that the reaper
+    frees the attempts the part list left out (and older attempts of the
+    parts it named); a task is queued only where there are any. Another
+    Complete of the upload with other parts may still be in flight, and
+    its manifest may name them (see README "Our layout"). 0 frees them in
+    the Complete itself.
 ``list_stock_uploads``
     Default true: ListMultipartUploads also lists the uploads of the stock
     layout, from the markers in ``<bucket>+segments``, a listing that reads
@@ -69,7 +66,7 @@ from swift.common.utils import config_true_value, \
     config_positive_int_value, non_negative_int, non_negative_float
 
 from swift3_multipart import composite_checksum, layout, manifest, metrics, \
-    mpu, protocol, routing
+    mpu, routing
 
 DEFAULT_MAX_UPLOAD_PART_NUM = mpu.S3_MAX_PARTS
 DEFAULT_MIN_SEGMENT_SIZE = 5 * 1024 * 1024
@@ -79,6 +76,7 @@ DEFAULT_ABORT_INCOMPLETE_DAYS_DEFAULT = 0
 DEFAULT_ABORT_INCOMPLETE_DAYS_MAX = 0
 DEFAULT_UPLOAD_LAYOUT = layout.IMMUTABLE
 DEFAULT_LIST_STOCK_UPLOADS = True
+DEFAULT_SWEEP_DELAY = 3600
 
 
 class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
@@ -103,8 +101,8 @@ class MultipartS3ApiMiddleware(upstream.S3ApiMiddleware):
         self.conf.complete_fence_settle = non_negative_float(
             wsgi_conf.get('complete_fence_settle',
                           DEFAULT_COMPLETE_FENCE_SETTLE))
-        self.conf.gc_delay = config_positive_int_value(
-            wsgi_conf.get('gc_delay', protocol.DEFAULT_GC_DELAY))
+        self.conf.sweep_delay = non_negative_float(
+            wsgi_conf.get('sweep_delay', DEFAULT_SWEEP_DELAY))
         self.conf.upload_layout = wsgi_conf.get(
             'upload_layout', DEFAULT_UPLOAD_LAYOUT).strip().lower()
         if self.conf.upload_layout not in layout.LAYOUTS:

@@ -1,43 +1,36 @@
-"""swift3-multipart-reaper: the one queue's worker. It aborts the multipart
-uploads lifecycle rules expire, and frees the parts of ended uploads.
+"""swift3-multipart-reaper: abort the multipart uploads lifecycle rules expire.
 
 A Swift daemon like ``swift-object-expirer``::
 
     swift3-multipart-reaper /etc/swift/mpu-reaper.conf [--once] [-v]
         [--dry-run] [--now EPOCH] [--processes N --process I]
 
-It reads the queue in the hidden account ``.s3api_mpu_expiring`` (see
-:mod:`swift3_multipart.tasks`): it lists the task containers up to now,
-never the users' accounts. For each task due:
+It reads the queue CreateMultipartUpload writes in the hidden account
+``.s3api_mpu_expiring`` (see :mod:`swift3_multipart.tasks`): it lists the
+task containers up to now, never the users' accounts. For each task due:
 
-* a **free** task (queued by whoever saw an upload end, ``gc_delay``
-  earlier): delete what the upload left that no manifest at its key names
-  (:func:`swift3_multipart.protocol.free`, the one rule that frees);
-* an **abort** task (queued by CreateMultipartUpload for its abort date):
-  the upload has ended already: drop the task (its end queued the free
-  task); else evaluate the bucket's lifecycle rules as they are now, with
-  the operator's default and ceiling recorded in the task: no rule applies
-  any more (the rule was deleted or disabled): drop the task; the rule now
+* the upload's marker is gone (completed or aborted): drop the task (for
+  an upload of our layout, whose record is gone, first sweep what no
+  manifest of it names: :func:`swift3_multipart.storage.sweep_upload`);
+* else evaluate the bucket's lifecycle rules as they are now, with the
+  operator's default and ceiling recorded in the task: no rule applies any
+  more (the rule was deleted or disabled): drop the task; the rule now
   gives a later date: move the task there; else abort the upload as
-  AbortMultipartUpload does (stock layout: parts, then marker; ours: the
-  record goes and the upload's free task is queued, ``gc_delay`` on) and
-  drop the task.
+  AbortMultipartUpload does (stock layout: parts, then marker; ours: by
+  the protocol of :mod:`swift3_multipart.abort`) and drop the task.
 
-A task is dropped only after its upload is dealt with, and both actions
-can be repeated harmlessly: a pass interrupted anywhere is finished by the
-next one, and several reapers may run at once. ``processes``/``process``
-split the tasks between reapers by a hash of their names, as the
-object-expirer does.
+A task is dropped only after its upload is dealt with, and aborting twice
+is harmless: a pass interrupted anywhere is finished by the next one, and
+several reapers may run at once. ``processes``/``process`` split the tasks
+between reapers by a hash of their names, as the object-expirer does.
 
 Options (``[mpu-reaper]``; see ``etc/mpu-reaper.conf-sample``):
 ``interval`` (300 s between passes), ``internal_client_conf_path``,
 ``request_tries``, ``processes``, ``process``, ``dry_run`` (report what
-would be aborted, change nothing), ``report_interval``, ``gc_delay``
-(3600: the delay of the free tasks the reaper's own aborts queue; the same
-value as the proxies'), and the limits that keep a pass from flooding the
-cluster: ``tasks_per_second`` (50, as the object-expirer's) and
-``deletes_per_second`` (200: every DELETE the reaper sends, parts, records
-and tasks alike). After each pass it writes
+would be aborted, change nothing), ``report_interval``, and the limits
+that keep a pass from flooding the cluster: ``tasks_per_second`` (50, as
+the object-expirer's) and ``deletes_per_second`` (200: every DELETE the
+reaper sends, parts, records and tasks alike). After each pass it writes
 ``recon_cache_path``/``mpu_reaper.recon`` (see :data:`RECON_FILE`).
 
 Metrics (StatsD through Swift's logger, ``log_statsd_*`` options, under
@@ -60,10 +53,10 @@ from swift.common.daemon import Daemon, run_daemon
 from swift.common.internal_client import InternalClient
 from swift.common.recon import DEFAULT_RECON_CACHE_PATH
 from swift.common.utils import AbstractRateLimiter, config_true_value, \
-    config_positive_int_value, dump_recon_cache, get_logger, \
-    non_negative_float, non_negative_int, parse_options
+    dump_recon_cache, get_logger, non_negative_float, non_negative_int, \
+    parse_options
 
-from swift3_multipart import layout, lifecycle, protocol, storage, tasks
+from swift3_multipart import layout, lifecycle, storage, tasks
 
 USER_AGENT = 'swift3-multipart-reaper'
 DEFAULT_INTERVAL = 300
@@ -152,8 +145,6 @@ class MpuReaper(Daemon):
             'tasks_per_second', DEFAULT_TASKS_PER_SECOND))
         self.deletes_per_second = non_negative_float(conf.get(
             'deletes_per_second', DEFAULT_DELETES_PER_SECOND))
-        self.gc_delay = config_positive_int_value(conf.get(
-            'gc_delay', protocol.DEFAULT_GC_DELAY))
         self.swift = RateLimitedDeletes(swift, RateLimiter(
             self.deletes_per_second, clock, sleep))
         self.rcache = os.path.join(
@@ -196,8 +187,8 @@ class MpuReaper(Daemon):
         self._options(kwargs)
         now = float(kwargs.get('now') or self.clock())
         self.stats = dict.fromkeys((
-            'tasks', 'aborted', 'freed', 'parts', 'bytes', 'gone',
-            'no_rule', 'moved', 'errors'), 0)
+            'tasks', 'aborted', 'parts', 'bytes', 'gone', 'no_rule',
+            'moved', 'errors'), 0)
         self.would_abort = []
         self._buckets = {}
         self._oldest_due = None
@@ -279,17 +270,6 @@ class MpuReaper(Daemon):
         task = tasks.parse_task(name, resp.body)
         account, bucket = task['account'], task['bucket']
         key, upload_id = task['key'], task['upload_id']
-        what = '%s/%s/%s upload %s' % (account, bucket, key, upload_id)
-        if task['free'] or (task['epoch'] % lifecycle.DAY and
-                            layout.is_ours(upload_id)):
-            # a free task (or the sweep task of an earlier build, queued
-            # as it, once the upload had ended)
-            self.stats['freed'] += 1
-            if not self.dry_run:
-                self._freed(*storage.free_upload(
-                    self.swift, account, bucket, key, upload_id))
-            self._drop(container, name)
-            return
         initiated = storage.marker_initiated(
             self.swift, account, bucket, key, upload_id)
         abort = None
@@ -297,9 +277,14 @@ class MpuReaper(Daemon):
             abort = lifecycle.abort_rule(
                 self._bucket_rules(account, bucket), key, initiated,
                 task['default_days'], task['max_days'])
+        what = '%s/%s/%s upload %s' % (account, bucket, key, upload_id)
         if initiated is None:
-            # completed or aborted: whoever ended it queued its free task
             self.stats['gone'] += 1
+            if layout.is_ours(upload_id) and not self.dry_run:
+                # what a Complete's lagging listing, or an UploadPart
+                # after it, left
+                self._freed(*storage.sweep_upload(
+                    self.swift, account, bucket, key, upload_id))
         elif abort is None:
             self.stats['no_rule'] += 1
             self.logger.info('no rule aborts %s any more', what)
@@ -318,12 +303,7 @@ class MpuReaper(Daemon):
                                          abort_epoch=abort.epoch))
         else:
             self._aborted(what, abort, *storage.abort_upload(
-                self.swift, account, bucket, key, upload_id,
-                clock=lambda: now, gc_delay=self.gc_delay))
-        self._drop(container, name)
-
-    def _drop(self, container, name):
-        """The task is dealt with."""
+                self.swift, account, bucket, key, upload_id))
         if not self.dry_run:
             self.swift.delete_object(tasks.TASK_ACCOUNT, container, name,
                                      acceptable_statuses=storage.OK_OR_GONE)

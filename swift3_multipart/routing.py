@@ -10,8 +10,6 @@ request up with :func:`controller_for`.
 from swift.common.middleware.s3api import controllers as upstream
 
 from swift3_multipart.controllers.bucket import BucketController
-from swift3_multipart.controllers.deletes import \
-    MultiObjectDeleteController
 from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
@@ -19,7 +17,6 @@ from swift3_multipart.controllers.uploads import UploadsController
 
 OVERRIDES = {
     upstream.BucketController: BucketController,
-    upstream.MultiObjectDeleteController: MultiObjectDeleteController,
     upstream.ObjectController: ObjectController,
     upstream.PartController: PartController,
     upstream.UploadController: UploadController,

@@ -15,7 +15,6 @@ go through :mod:`swift3_multipart.client_backend`.
 """
 
 import json
-import time
 
 from swift.common.http import HTTP_NOT_FOUND
 from swift.common.middleware.s3api.utils import MULTIUPLOAD_SUFFIX
@@ -23,10 +22,14 @@ from swift.common.swob import wsgi_unquote
 from swift.common.utils import drain_and_close
 from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import layout, lifecycle, mpu, protocol
-from swift3_multipart.client_backend import ClientBackend, OK_OR_GONE, \
-    VERSIONS_SYSMETA, VERSIONS_LOCATIONS, client_backend
+from swift3_multipart import abort, layout, lifecycle, mpu
+from swift3_multipart.client_backend import ClientBackend, OK_OR_GONE
 from swift3_multipart.controllers.common import UPLOAD_ID_SYSMETA
+
+# where a versioned bucket keeps its old versions (object_versioning), and
+# where the older versioned_writes did
+VERSIONS_SYSMETA = 'x-container-sysmeta-versions-container'
+VERSIONS_LOCATIONS = ('x-versions-location', 'x-history-location')
 
 
 def segments_container(bucket):
@@ -100,24 +103,21 @@ def completed_by(swift, account, bucket, key, upload_id):
     return bool(headers) and headers.get(UPLOAD_ID_SYSMETA) == upload_id
 
 
-def abort_upload(swift, account, bucket, key, upload_id, clock=time.time,
-                 gc_delay=protocol.DEFAULT_GC_DELAY):
+def abort_upload(swift, account, bucket, key, upload_id):
     """
-    Abort an upload as AbortMultipartUpload does.
+    Abort an upload: delete its parts, then its marker (a 404 is what we
+    want). If a Complete wrote the manifest but not yet removed the
+    marker, only the marker goes.
 
-    An upload of our layout ends (:func:`swift3_multipart.protocol.abort`):
-    its record goes and its free task is queued, ``gc_delay`` after
-    ``clock()``. An upload of the stock layout loses its parts, then its
-    marker (a 404 is what we want), as stock s3api aborts; if a Complete
-    wrote the manifest but not yet removed the marker, only the marker
-    goes.
+    An upload of our layout is aborted as AbortMultipartUpload does it
+    (:func:`swift3_multipart.abort.abort`).
 
     :returns: (parts deleted, their bytes).
     """
     if layout.is_ours(upload_id):
-        protocol.abort(ClientBackend(swift, account, bucket, key, upload_id,
-                                     clock=clock, gc_delay=gc_delay))
-        return 0, 0
+        backend = ClientBackend(swift, account, bucket, key, upload_id)
+        outcome = abort.abort(backend, upload_id)
+        return outcome.deleted, backend.freed_bytes
     container = segments_container(bucket)
     parts = []
     if not completed_by(swift, account, bucket, key, upload_id):
@@ -130,34 +130,26 @@ def abort_upload(swift, account, bucket, key, upload_id, clock=time.time,
     return len(parts), sum(size for _, size in parts)
 
 
-def free_upload(swift, account, bucket, key, upload_id):
+def sweep_upload(swift, account, bucket, key, upload_id):
     """
-    A free task is due: delete what the upload (of either layout, ended)
-    left that no manifest at its key names
-    (:func:`swift3_multipart.protocol.free`).
+    Free what an upload of our layout left that no manifest of it names,
+    whether it is aborted, completed or gone (see
+    :func:`swift3_multipart.abort.abort`, ``sweep``). An upload still in
+    progress, and a bucket that has had versioning, are left alone.
 
-    :returns: (objects deleted, their bytes).
+    :returns: (attempts deleted, their bytes).
     """
-    backend = client_backend(swift, account, bucket, key, upload_id)
-    deleted = protocol.free(backend)
-    return deleted, backend.freed_bytes
-
-
-def queue_free(swift, account, bucket, key, upload_id, clock=time.time,
-               gc_delay=protocol.DEFAULT_GC_DELAY):
-    """
-    Queue the free task of an upload if it has ended
-    (:func:`swift3_multipart.protocol.replaced`): the audit tool's way to
-    free orphans, ``gc_delay`` after ``clock()``.
-
-    :returns: True if the upload has ended (and the task was queued).
-    """
-    backend = client_backend(swift, account, bucket, key, upload_id,
-                             clock=clock, gc_delay=gc_delay)
-    if backend.read_record() is not None:
-        return False
-    backend.queue()
-    return True
+    bucket_headers = head(swift, account, bucket)
+    if bucket_headers is None or head(
+            swift, account, layout.segments_container(bucket)) is None:
+        return 0, 0   # the bucket went, and its segments with it
+    if versions_containers(bucket_headers):
+        # an old version may be its manifest: out of an InternalClient's
+        # sight (its pipeline has no object_versioning)
+        return 0, 0
+    backend = ClientBackend(swift, account, bucket, key, upload_id)
+    outcome = abort.abort(backend, upload_id, sweep=True)
+    return outcome.deleted, backend.freed_bytes
 
 
 def manifest_segments(swift, account, container, obj):

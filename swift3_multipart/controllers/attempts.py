@@ -9,12 +9,13 @@ import json
 
 from swift.common.http import is_success, HTTP_NOT_FOUND, \
     HTTP_UNAUTHORIZED, HTTP_FORBIDDEN
-from swift.common.middleware.s3api.s3response import \
+from swift.common.middleware.s3api.s3response import NoSuchKey, \
     NoSuchBucket, AccessDenied, ServiceUnavailable
 from swift.common.utils import drain_and_close
 from swift.common.utils.timestamp import Timestamp
 
 from swift3_multipart import layout
+from swift3_multipart.controllers.cleanup import ever_versioned
 from swift3_multipart.controllers.common import segments_container, \
     key_of, part_of_row, without_copy_source
 from swift3_multipart.controllers.own import own_response
@@ -116,6 +117,69 @@ def _part(number, row):
     part = part_of_row(number, row)
     part['name'] = row['name']
     return part
+
+
+def manifest_segments(req, app, upload_id):
+    """
+    What the manifests this upload completed into name: the current
+    object of the key, and in a bucket that has had versioning, every
+    version written since the upload began.
+
+    :returns: a set of segment names in the segments container, or None if
+        no object of the key is this upload's manifest.
+    """
+    versions = [None]
+    if ever_versioned(req, app):
+        versions = _versions_since(req, app, layout.initiated_of(upload_id))
+    found = None
+    for version in versions:
+        names = _manifest_of(req, app, upload_id, version)
+        if names is not None:
+            found = (found or set()) | names
+    return found
+
+
+def _manifest_of(req, app, upload_id, version):
+    query = {} if version is None else {'version-id': version}
+    try:
+        with without_copy_source(req):
+            head = own_response(req, app, 'HEAD', req.container_name,
+                                req.object_name, query=dict(query),
+                                headers={'X-Newest': 'true'})
+            if head.sysmeta_headers.get(
+                    layout.OUR_UPLOAD_ID_SYSMETA) != upload_id:
+                return None
+            got = own_response(
+                req, app, 'GET', req.container_name, req.object_name,
+                query=dict(query, **{'multipart-manifest': 'get'}),
+                headers={'X-Newest': 'true'})
+            entries = json.loads(got.body)
+    except (NoSuchKey, AccessDenied, ValueError):
+        return None
+    prefix = '/%s/' % segments_container(req)
+    return {entry['name'][len(prefix):] for entry in entries
+            if entry.get('name', '').startswith(prefix)}
+
+
+def _versions_since(req, app, initiated):
+    """The version ids of the key written since ``initiated`` (None for
+    the current object, always first)."""
+    found = [None]
+    query = {'versions': None, 'format': 'json',
+             'prefix': key_of(req)}
+    try:
+        resp = own_response(req, app, 'GET', req.container_name, '',
+                            query=query)
+        rows = json.loads(resp.body)
+    except (NoSuchBucket, AccessDenied, ValueError):
+        return found
+    for row in rows:
+        if row.get('name') != key_of(req) or not row.get('version_id') or \
+                row['version_id'] == 'null':
+            continue
+        if row.get('last_modified', '') >= initiated.isoformat:
+            found.append(row['version_id'])
+    return found
 
 
 def head_newest(req, app, container, obj):

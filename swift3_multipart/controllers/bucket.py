@@ -26,9 +26,8 @@ from swift.common.middleware.s3api.s3response import HTTPOk, \
     ServiceUnavailable
 from swift.common.utils import public
 
-from swift3_multipart import layout, lifecycle, protocol
+from swift3_multipart import lifecycle
 from swift3_multipart.controllers import records
-from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import segments_container
 
@@ -69,12 +68,10 @@ class BucketController(upstream.BucketController):
 
     def _delete_segments_bucket(self, req):
         """
-        DeleteBucket: as upstream, refuse while the bucket holds objects.
-        Then end every upload of our layout (its record goes, its parts
-        with its free task: a Complete of it in flight may still write a
-        manifest, and then the bucket's DELETE is refused), and delete the
-        rest of ``<bucket>+segments`` (stock uploads, what earlier builds
-        left) in parallel, and the containers once empty.
+        DeleteBucket: as upstream (refuse while the bucket holds objects,
+        then empty and remove ``<bucket>+segments``), deleting in parallel:
+        a deleted 10,000-part object leaves its segments to the expirer,
+        and one by one they outlast a client's timeout.
         """
         try:
             resp = req.get_response(self.app, 'HEAD')
@@ -85,32 +82,25 @@ class BucketController(upstream.BucketController):
                 raise BucketNotEmpty()
         except NoSuchBucket:
             pass
-        # the uploads of our layout first: none is listed once it ended
-        records.end_all(req, self.app, self.conf.segment_delete_concurrency,
-                        lambda key, upload_id: protocol.abort(S3Backend(
-                            req, self.app, self.conf, upload_id,
-                            self.logger, key)))
+        # the uploads of our layout first: none is listed once its parts
+        # are going
+        records.delete_index(req, self.app,
+                             self.conf.segment_delete_concurrency)
         container = segments_container(req)
         query = {'format': 'json', 'marker': ''}
-        kept = False
         try:
             while True:
                 rows = json.loads(req.get_response(
                     self.app, 'GET', container, query=query).body)
                 if not rows:
                     break
-                ours = [row for row in rows
-                        if layout.split_segment_name(row['name'])]
-                kept = kept or bool(ours)
                 delete_objects(req, self.app, container,
-                               [row['name'] for row in rows
-                                if row not in ours],
+                               [row['name'] for row in rows],
                                self.conf.segment_delete_concurrency,
                                logger=self.logger, sizes={
                                    row['name']: row['bytes'] for row in rows})
                 query['marker'] = rows[-1]['name']
-            if not kept:
-                req.get_response(self.app, 'DELETE', container)
+            req.get_response(self.app, 'DELETE', container)
         except NoSuchBucket:
             return
         except (BucketNotEmpty, InternalError):

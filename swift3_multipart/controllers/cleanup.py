@@ -1,26 +1,36 @@
-"""Deleting in ``+segments``, and what a write of a key replaces.
+"""Freeing parts that nothing needs any more.
 
-The parts of uploads of our layout, and of any multipart object a write
-replaces or deletes, are freed late, by the reaper (see
-:mod:`swift3_multipart.protocol`): a write only tells which upload it
-replaced (:func:`replaced_upload`). What is deleted at once is the stock
-layout's own: a stock-layout Abort's parts, the parts a stock-layout
-Complete left out (both behind its fence), DeleteBucket's stock markers.
+What we delete, and the rule that keeps it safe:
+
+* Complete: the parts of the upload that the part list left out (no
+  manifest names them: they were never part of any object).
+* Abort: every part of the upload, in parallel; a repeated Abort also frees
+  parts that a racing UploadPart wrote after the first one, unless the
+  key's object is this upload's completed manifest.
+* Overwrite (Complete, PutObject, CopyObject) of an object that a multipart
+  upload made, in a bucket that never had versioning: the superseded
+  manifest's segments, read from that manifest before it is replaced, and
+  only those named ``<bucket>+segments/<key>/<its upload id>/<n>`` -- the
+  parts of that upload. In buckets with versioning old versions keep
+  their segments; deleting a version deletes them, as SLO does. With
+  versioning suspended, a write replaces only the null version: its
+  segments are freed, those of versions are kept.
 
 A Swift-native SLO that some user built out of another upload's parts is
 not looked for (``+segments`` is s3api's, not the user's).
 """
 
 import copy
+import json
 
 from swift.common.middleware.s3api.s3response import NoSuchKey, \
     NoSuchBucket, AccessDenied
 from swift.common.swob import str_to_wsgi
-from swift.common.utils import StreamingPile
+from swift.common.utils import StreamingPile, config_true_value
 
-from swift3_multipart import layout, metrics
+from swift3_multipart import layout, metrics, mpu
 from swift3_multipart.controllers.common import segments_container, \
-    without_copy_source, UPLOAD_ID_SYSMETA
+    key_of, without_copy_source, UPLOAD_ID_SYSMETA
 from swift3_multipart.controllers.own import own_response
 
 
@@ -65,6 +75,14 @@ def ever_versioned(req, app):
     return bool(info.get('sysmeta', {}).get('versions-container'))
 
 
+def versioning_suspended(req, app):
+    """True if the bucket's versioning is suspended (a write replaces the
+    null version); unknown counts as enabled (a write keeps it)."""
+    enabled = req.get_container_info(app).get('sysmeta', {}).get(
+        'versions-enabled')
+    return enabled is not None and not config_true_value(enabled)
+
+
 def has_segments_container(req, app):
     seg_req = copy.copy(req)
     seg_req.environ = copy.copy(req.environ)
@@ -76,27 +94,49 @@ def has_segments_container(req, app):
         return False
 
 
-def replaced_upload(req, app, upload_id=None):
+def superseded_parts(req, app, upload_id=None, sizes=None):
     """
-    The upload (either layout) whose completed manifest a write of the key
-    replaces, read before the write: its free task is queued after it
-    (:func:`.s3backend.replaced`).
+    The parts a write of the key will leave unneeded: those of the
+    multipart upload the current object was completed from.
 
     :param upload_id: the upload being completed, if any (its own manifest
-        is not replaced by a retry).
-    :returns: the upload id, or None.
+        is not superseded by a retry).
+    :param sizes: a dict to fill with {part name: bytes}, from the manifest
+    :returns: part names in the segments container (maybe empty).
     """
     if not has_segments_container(req, app):
-        return None
+        return []
+    version = {}
+    if ever_versioned(req, app):
+        if not versioning_suspended(req, app):
+            return []
+        # Suspended: the write replaces the null version, if that is the
+        # current one; a current version with an id stays.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html
+        version = {'version-id': 'null'}
     # our own look-up, not the client's request: no ACL handler
     try:
         with without_copy_source(req):
             head = own_response(req, app, 'HEAD', req.container_name,
-                                req.object_name)
-    except (NoSuchKey, AccessDenied):
-        return None
-    old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA) or \
-        head.sysmeta_headers.get(layout.OUR_UPLOAD_ID_SYSMETA)
-    if not head.is_slo or not old_upload or old_upload == upload_id:
-        return None
-    return old_upload
+                                req.object_name, query=version or None)
+            # either layout's: both name parts <key>/<upload id>/...
+            old_upload = head.sysmeta_headers.get(UPLOAD_ID_SYSMETA) or \
+                head.sysmeta_headers.get(layout.OUR_UPLOAD_ID_SYSMETA)
+            if not head.is_slo or not old_upload or old_upload == upload_id:
+                return []
+            got = own_response(req, app, 'GET', req.container_name,
+                               req.object_name, query=dict(
+                                   version, **{'multipart-manifest': 'get'}))
+            entries = json.loads(got.body)
+    except (NoSuchKey, AccessDenied, ValueError):
+        return []
+    prefix = '/%s/%s' % (segments_container(req),
+                         mpu.parts_prefix(key_of(req), old_upload))
+    names = []
+    for entry in entries:
+        if entry.get('name', '').startswith(prefix):
+            name = entry['name'][len('/' + segments_container(req)) + 1:]
+            names.append(name)
+            if sizes is not None and isinstance(entry.get('bytes'), int):
+                sizes[name] = entry['bytes']
+    return names

@@ -194,8 +194,7 @@ def list_parts(req, app, upload_id):
         for row in rows:
             number = mpu.part_number_of(row['name'], prefix)
             if number is not None:
-                parts[number] = dict(part_of_row(number, row),
-                                     name=row['name'])
+                parts[number] = part_of_row(number, row)
         query['marker'] = rows[-1]['name']
 
 

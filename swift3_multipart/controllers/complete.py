@@ -27,8 +27,7 @@ from swift.common.swob import str_to_wsgi, wsgi_to_str, normalize_etag
 from swift3_multipart import checksums, manifest, metrics, mpu, xml
 from swift3_multipart.controllers import sse
 from swift3_multipart.controllers.cleanup import delete_objects, \
-    replaced_upload
-from swift3_multipart.controllers.s3backend import replaced
+    superseded_parts
 from swift3_multipart.controllers.conditions import \
     ConditionalRequestConflict, manifest_headers, \
     check as conditions_check
@@ -87,8 +86,7 @@ class Completion(object):
         self.token = None
         self.parts = None
         self.unlisted = []
-        # the upload whose object this one replaces
-        self.superseded = None
+        self.superseded = []
         # {part name: bytes} of the parts to free, where read
         self.sizes = {}
         self.conditions = {}
@@ -151,15 +149,16 @@ class Completion(object):
                     'part. It was missing for part %d in the request.' % (
                         algorithm.lower(), number))
             part = stored.get(number)
+            name = self._part_name(number, part)
             if part is None or part['etag'] != etag:
-                part = self._read_again(number)
+                part = self._head_part(name)
             if part is None or part['etag'] != etag or (
                     algorithm and part['checksum'] != (
                         algorithm, sums[algorithm])):
                 raise InvalidPart(upload_id=self.upload_id,
                                   part_number=number, e_tag=etag)
             part = dict(part, path='/%s/%s' % (
-                wsgi_to_str(self.container), part['name']))
+                wsgi_to_str(self.container), name))
             parts.append(part)
         too_small = mpu.first_too_small(
             [(p['part_number'], p['size']) for p in parts],
@@ -184,17 +183,16 @@ class Completion(object):
             mpu.part_name(key_of(self.req), self.upload_id, number)
             for number in sorted(set(stored) - {n for n, _, _ in requested})]
 
-    def _read_again(self, number):
-        """Part ``number`` as stored, where the listing lacks it or shows
-        another ETag (a listing lags writes), or None."""
-        return self._head_part(
-            mpu.part_name(key_of(self.req), self.upload_id, number))
+    def _part_name(self, number, part):
+        """The object name of part ``number`` (``part`` as listed, or
+        None)."""
+        return mpu.part_name(key_of(self.req), self.upload_id, number)
 
     def find_superseded(self):
-        """Which upload's object this Complete replaces: read while it is
-        still there."""
-        self.superseded = replaced_upload(self.req, self.app,
-                                          self.upload_id)
+        """Read the manifest this Complete replaces while it is still
+        there."""
+        self.superseded = superseded_parts(self.req, self.app,
+                                           self.upload_id, self.sizes)
 
     def _check_checksum_request(self, requested, checksum_type):
         """
@@ -246,7 +244,6 @@ class Completion(object):
             if value:
                 checksum = (algorithm, value)
         return {
-            'name': name,
             'part_number': int(name.rsplit('/', 1)[1]),
             'checksum': checksum,
             'etag': normalize_etag(resp.headers.get('etag')),
@@ -345,13 +342,13 @@ class Completion(object):
 
     def _free_parts(self):
         """
-        Delete the fence and the parts the part list left out (behind our
-        fence, no manifest names them), and queue the free task of the
+        Delete the parts the part list left out and the segments of the
         object this Complete replaced. The object is complete already: a
         failure here leaves orphans for the audit, not an error.
         """
         fence = mpu.fence_name(key_of(self.req), self.upload_id)
-        names = [fence] + [name for name in self.unlisted if name != fence]
+        names = [fence] + [name for name in self.unlisted + self.superseded
+                           if name != fence]
         try:
             delete_objects(self.req, self.app, self.container, names,
                            self.conf.segment_delete_concurrency,
@@ -359,9 +356,6 @@ class Completion(object):
         except ErrorResponse as err:
             self.logger.warning('upload %s: could not free %d parts: %s',
                                 self.upload_id, len(names), err.summary)
-        if self.superseded:
-            replaced(self.req, self.app, self.conf, self.logger,
-                     self.superseded)
 
     def _put_below_slo(self):
         """

@@ -39,17 +39,17 @@ def created(req, app, conf, logger, upload_id):
     return lifecycle.abort_headers(abort)
 
 
-def free_later(req, app, conf, logger, upload_id, key=None):
+def sweep_later(req, app, conf, logger, upload_id):
     """
-    Queue the free task of an upload that ended (see
-    :mod:`swift3_multipart.protocol`, rule 2), due ``gc_delay`` seconds
-    from now: the reaper then deletes what no manifest at the key names.
+    A Complete of our layout left attempts out: queue the task that frees
+    them, ``sweep_delay`` seconds from now. The reaper finds the upload
+    gone then, and deletes the attempts that no manifest of the upload
+    names (:func:`swift3_multipart.storage.sweep_upload`).
 
-    :param key: the upload's key (native string), if not the request's.
     :returns: True if the task was written.
     """
     return enqueue(req, app, conf, logger, upload_id,
-                   int(time.time() + conf.gc_delay) + 1, 'free', key)
+                   int(time.time() + conf.sweep_delay), 'sweep')
 
 
 def listed(req, app, conf, marker_resp, initiated=None):
@@ -92,30 +92,27 @@ def _task_request(req, app, path, body=None, headers=None):
     return resp.status_int
 
 
-def enqueue(req, app, conf, logger, upload_id, epoch, what='abort',
-            key=None):
+def enqueue(req, app, conf, logger, upload_id, epoch, what='abort'):
     """
     Queue a task of an upload due at ``epoch`` (creating its task
     container if it is the first). A failure is logged, not raised: the
-    upload is created (or ended) all the same, and the audit tool finds it
-    once past its abort date (or its attempts as orphans).
+    upload is created (or completed) all the same, and the audit tool
+    finds it once past its abort date (or its attempts as orphans).
 
-    :param what: 'abort' or 'free'.
     :returns: True if the task was written.
     """
     name = tasks.task_name(epoch, wsgi_to_str(req.account),
                            wsgi_to_str(req.container_name), upload_id)
     container = tasks.task_container(name, epoch)
     path = '/v1/%s/%s/%s' % (tasks.TASK_ACCOUNT, container, name)
-    body = tasks.task_body(key_of(req) if key is None else key,
-                           conf.abort_incomplete_days_default,
-                           conf.abort_incomplete_days_max, what == 'free')
+    body = tasks.task_body(key_of(req), conf.abort_incomplete_days_default,
+                           conf.abort_incomplete_days_max)
     headers = {'Content-Type': tasks.TASK_CONTENT_TYPE}
     status = _task_request(req, app, path, body, headers)
     if status == 404:
         _task_request(req, app, '/v1/%s/%s' % (tasks.TASK_ACCOUNT, container))
         status = _task_request(req, app, path, body, headers)
-    metric = 'mpu.lifecycle' if what == 'abort' else 'mpu.free'
+    metric = 'mpu.lifecycle' if what == 'abort' else 'mpu.sweep'
     if is_success(status):
         logger.increment(metric + '.queued')
         return True

@@ -11,15 +11,14 @@ from swift.common.middleware.s3api.acl_handlers import ObjectAclHandler
 from swift.common.middleware.s3api.controllers import obj as upstream
 from swift.common.middleware.s3api.controllers.base import object_operation
 from swift.common.middleware.s3api.s3response import HTTPOk, \
-    InvalidArgument, NoSuchKey
+    ErrorResponse, InvalidArgument, NoSuchKey
 from swift.common.swob import normalize_etag
 from swift.common.utils import public, list_from_csv
 
 from swift3_multipart import checksums, layout, xml
 from swift3_multipart.controllers import part_checksums
-from swift3_multipart.controllers.cleanup import replaced_upload
-from swift3_multipart.controllers.deletes import deleting
-from swift3_multipart.controllers.s3backend import replaced
+from swift3_multipart.controllers.cleanup import delete_objects, \
+    superseded_parts
 from swift3_multipart.controllers.common import checksum_sysmeta, \
     segments_container, refuse_unsupported, CHECKSUM_TYPE_SYSMETA, \
     UPLOAD_ID_SYSMETA
@@ -145,23 +144,24 @@ class ObjectController(upstream.ObjectController):
 
     @public
     def PUT(self, req):
-        """PutObject and CopyObject. The parts of a multipart object they
-        replace wait for its upload's free task (see
-        :mod:`swift3_multipart.protocol`). Like the multipart operations,
-        they refuse what we cannot honour (SSE-C, object lock) rather than
-        store the data as if it had not been asked."""
+        """PutObject and CopyObject, freeing the segments of a multipart
+        object they replace (see :mod:`.cleanup`). Like the multipart
+        operations, they refuse what we cannot honour (SSE-C, object
+        lock) rather than store the data as if it had not been asked."""
         refuse_unsupported(req)
-        old_upload = replaced_upload(req, self.app)
+        sizes = {}
+        superseded = superseded_parts(req, self.app, sizes=sizes)
         resp = super().PUT(req)
-        if old_upload:
-            replaced(req, self.app, self.conf, self.logger, old_upload)
+        if superseded:
+            try:
+                delete_objects(req, self.app, segments_container(req),
+                               superseded,
+                               self.conf.segment_delete_concurrency,
+                               logger=self.logger, sizes=sizes)
+            except ErrorResponse as err:
+                self.logger.warning('could not free %d parts: %s',
+                                    len(superseded), err.summary)
         return resp
-
-    @public
-    def DELETE(self, req):
-        """DeleteObject: the manifest of a multipart object goes, its parts
-        wait (see :mod:`.deletes`)."""
-        return deleting(self, req, super().DELETE)
 
     @object_operation
     def get_attributes(self, req):

@@ -13,14 +13,13 @@ from swift.common.request_helpers import get_container_update_override_key
 from swift.common.swob import str_to_wsgi, parse_date_header
 from swift.common.utils import public
 
-from swift3_multipart import checksums, layout, mpu, protocol
-from swift3_multipart.controllers import records, sse
+from swift3_multipart import checksums, layout, mpu
+from swift3_multipart.controllers import attempts, records, sse
 from swift3_multipart.controllers.cleanup import delete_objects
 from swift3_multipart.controllers.common import upload_id_param, \
     segments_container, key_of, head_marker, refuse_unsupported, \
     declared_checksum, checksum_sysmeta
 from swift3_multipart.controllers.fence import CommitCheck
-from swift3_multipart.controllers.s3backend import S3Backend
 
 # Metadata of a copy source that must not stick to a part. (Not the
 # container-update override of the listing's etag: Swift's copy middleware
@@ -194,11 +193,10 @@ class PartController(ObjectController):
     def _put_attempt(self, req, part_number, upload_id):
         """
         UploadPart of our layout: write a new attempt, then read the
-        record (:func:`protocol.part_written`). The attempt is never
-        overwritten, so no race can change a part that a Complete has read.
-        If the upload has ended, the attempt stays for the upload's free
-        task (a Complete in flight may have named it) and we answer
-        NoSuchUpload.
+        record. The attempt is never overwritten, so no race can change a
+        part that a Complete has read; a Complete or Abort that came first
+        has removed the record, and then the attempt goes again (unless a
+        Complete, concurrent with us, put it in its manifest).
         """
         records.acl_check(req, self.app, write=True)
         if not layout.key_fits(req.object_name):
@@ -216,19 +214,17 @@ class PartController(ObjectController):
         except NoSuchBucket:
             # no segments container: no upload
             raise NoSuchUpload(upload_id=upload_id)
-        backend = S3Backend(req, self.app, self.conf, upload_id,
-                            self.logger)
-        if not protocol.part_written(backend):
-            raise NoSuchUpload(upload_id=upload_id)
-        if part_checksum is not None:
+        record = records.head_record(req, self.app, key_of(req), upload_id)
+        if record is None:
+            kept = attempts.manifest_segments(req, self.app, upload_id)
+            if kept is None or name not in kept:
+                delete_objects(req, self.app, segments_container(req),
+                               [name], 1)
+                raise NoSuchUpload(upload_id=upload_id)
+        elif part_checksum is not None:
             try:
-                part_checksum.check_declared(
-                    declared_checksum(backend.record)[0])
+                part_checksum.check_declared(declared_checksum(record)[0])
             except InvalidRequest:
-                # No Complete names it: Complete refuses an attempt
-                # without the checksum the upload declared (InvalidPart),
-                # so it may go at once, and an older attempt of the part
-                # is the part again.
                 delete_objects(req, self.app, segments_container(req),
                                [name], 1)
                 raise

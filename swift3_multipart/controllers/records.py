@@ -171,22 +171,21 @@ def check_upload(req, app, upload_id, write):
         raise NoSuchUpload(upload_id=upload_id)
 
 
-def end_all(req, app, concurrency, end):
+def delete_index(req, app, concurrency):
     """
-    DeleteBucket: end every upload of the bucket's index (``end(key,
-    upload_id)``, in parallel), then remove the index container.
+    DeleteBucket: remove every record and the index container (the
+    bucket's uploads go with it, as their parts do).
     """
-    marker = None
     while True:
-        rows = list_records(req, app, '', marker, 1000)
-        uploads = [found for found in (
-            layout.split_record_name(row['name']) for row in rows) if found]
+        rows = list_records(req, app, '', None, 1000)
+        if not rows:
+            break
         with StreamingPile(max(1, concurrency)) as pile:
-            for _ in pile.asyncstarmap(end, uploads):
+            for _ in pile.asyncstarmap(_request, (
+                    (req, app, 'DELETE', row['name']) for row in rows)):
                 pass
         if len(rows) < 1000:
             break
-        marker = rows[-1]['name']
     try:
         _request(req, app, 'DELETE')
     except InternalError:

@@ -1,8 +1,6 @@
 """ListParts (GET), AbortMultipartUpload (DELETE) and
 CompleteMultipartUpload (POST) of ``?uploadId=ID``."""
 
-import time
-
 from swift.common.middleware.s3api.controllers.base import Controller, \
     object_operation, check_container_existence
 from swift.common.middleware.s3api.s3response import ErrorResponse, \
@@ -11,10 +9,10 @@ from swift.common.middleware.s3api.s3response import ErrorResponse, \
 from swift.common.utils import public
 from swift.common.utils.timestamp import Timestamp, NormalTimestamp
 
-from swift3_multipart import layout, mpu, protocol, xml
+from swift3_multipart import abort, layout, mpu, xml
 from swift3_multipart.controllers import attempts, records, sse
 from swift3_multipart.controllers.acl import UploadAclHandler
-from swift3_multipart.controllers.completion import OurComplete
+from swift3_multipart.controllers import completion as completions
 from swift3_multipart.controllers import conditions as complete_conditions
 from swift3_multipart.controllers.s3backend import S3Backend
 from swift3_multipart.controllers.common import upload_id_param, \
@@ -105,10 +103,11 @@ class UploadController(Controller):
         """
         upload_id = upload_id_param(req)
         if layout.is_ours(upload_id):
-            # the record goes; the parts with the upload's free task
             records.check_upload(req, self.app, upload_id, write=True)
-            if not protocol.abort(S3Backend(req, self.app, self.conf,
-                                            upload_id, self.logger)):
+            outcome = abort.abort(
+                S3Backend(req, self.app, self.conf, upload_id, self.logger),
+                upload_id)
+            if not outcome.aborted:
                 raise NoSuchUpload(upload_id=upload_id)
             self.logger.increment('mpu.abort')
             return HTTPNoContent()
@@ -158,14 +157,12 @@ class UploadController(Controller):
         object_size = mp_object_size(req)
         ours = layout.is_ours(upload_id)
         if ours:
-            # the time first (the protocol's rule 3), then the permission
-            # check with the first reads
-            begun = (time.monotonic(), Timestamp.now())
+            # the permission check runs with the first reads
             reads = CompleteReads(req, self.app, upload_id)
             try:
                 reads.checked()
                 return self._post_ours(req, upload_id, reads, conditions,
-                                       object_size, begun)
+                                       object_size)
             finally:
                 reads.finish()
         else:
@@ -221,15 +218,21 @@ class UploadController(Controller):
                 raise NoSuchUpload(upload_id=upload_id)
             raise
 
-    def _post_ours(self, req, upload_id, reads, conditions, object_size,
-                   begun):
+    def _post_ours(self, req, upload_id, reads, conditions, object_size):
         """Complete of our layout (see
         :mod:`swift3_multipart.controllers.completion`)."""
-        requested = self._parse(req, upload_id, reads.record())
+        record = reads.record()
+        requested = self._parse(req, upload_id, record)
         s3_etag = mpu.multipart_etag([etag for _, etag, _ in requested])
-        completion = OurComplete(self, req, upload_id, s3_etag, requested,
-                                 conditions, object_size, reads, begun)
-        return completion.respond(self.heartbeat_grace)
+        completion, done = completions.start(self, req, upload_id, record,
+                                             s3_etag, reads)
+        if done:
+            return sse.add_header(HTTPOk(body=complete_result(req, s3_etag),
+                                         content_type='application/xml'))
+        self._check(completion, requested, object_size)
+        completion.check_conditions(conditions)
+        completion.find_superseded()
+        return self._answer(req, completion, s3_etag)
 
     def _answer(self, req, completion, s3_etag):
         resp = sse.add_header(HTTPOk(content_type='application/xml'))

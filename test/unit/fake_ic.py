@@ -5,8 +5,6 @@ from urllib.parse import quote
 
 from swift.common.internal_client import InternalClient
 
-from swift3_multipart import tasks
-
 
 def internal_client(swift):
     """A real InternalClient whose proxy app is ``swift`` (one try)."""
@@ -34,23 +32,3 @@ def row(name, size=0, last_modified='2026-11-21T10:30:00.000000',
     return {'name': name, 'bytes': size, 'hash': etag,
             'last_modified': last_modified,
             'content_type': 'application/octet-stream'}
-
-
-def task_paths(due, upload_id, bucket='bucket', account='AUTH_test'):
-    """(the container path, the task path) of a task due at ``due``, as
-    the reaper, the audit tool and the proxies queue them."""
-    name = tasks.task_name(due, account, bucket, upload_id)
-    container = '/v1/%s/%s' % (tasks.TASK_ACCOUNT,
-                               tasks.task_container(name, due))
-    return container, '%s/%s' % (container, name)
-
-
-def register_task_put(swift, due, upload_id, **kwargs):
-    """Answer 201 to the PUTs of a task (its container, then itself).
-
-    :returns: (the container path, the task path).
-    """
-    container, path = task_paths(due, upload_id, **kwargs)
-    swift.register('PUT', container, 201)
-    swift.register('PUT', path, 201)
-    return container, path

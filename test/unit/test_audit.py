@@ -6,11 +6,8 @@ import unittest
 from urllib.parse import quote
 from datetime import datetime, timezone
 
-from swift.common.utils.timestamp import Timestamp
-
-from swift3_multipart import audit, layout
-from test.unit.fake_ic import internal_client, register_listing, \
-    register_task_put, row
+from swift3_multipart import audit
+from test.unit.fake_ic import internal_client, register_listing, row
 from test.unit.helpers import FakeSwift
 
 
@@ -86,7 +83,7 @@ class TestAudit(AuditTestCase):
             'orphan_parts': 2, 'orphan_bytes': 107,
             'orphan_list': ['done/%s/3' % uid(3), 'lost/%s/1' % uid(4)],
             'aborted': 0, 'deleted_orphan_parts': 0,
-            'deleted_orphan_bytes': 0, 'queued_orphan_uploads': 0,
+            'deleted_orphan_bytes': 0,
         }, {k: v for k, v in report.items() if k != 'upload_list'})
         self.assertEqual([{
             'key': 'keep/b', 'upload_id': uid(2),
@@ -214,7 +211,6 @@ class TestCommand(AuditTestCase):
             'uploads': 2, 'upload_bytes': 8, 'expired': 1,
             'orphan_parts': 2, 'orphan_bytes': 107, 'aborted': 0,
             'deleted_orphan_parts': 0, 'deleted_orphan_bytes': 0,
-            'queued_orphan_uploads': 0,
         }, result['totals'])
 
     def test_table(self):
@@ -232,38 +228,27 @@ class TestCommand(AuditTestCase):
                          lines[2].split())
         self.assertEqual(3, len(lines))
 
-    def totals(self, **changed):
-        return {'buckets': [], 'totals': dict({
-            'uploads': 0, 'upload_bytes': 0, 'expired': 0, 'orphan_parts': 0,
-            'orphan_bytes': 0, 'aborted': 0, 'deleted_orphan_parts': 0,
-            'deleted_orphan_bytes': 0, 'queued_orphan_uploads': 0},
-            **changed)}
-
     def test_table_says_what_was_changed(self):
-        self.assertEqual(
-            'aborted 1 expired uploads; deleted 2 orphan parts (30 bytes); '
-            'queued the orphans of 3 uploads for the reaper',
-            audit.table(self.totals(
-                aborted=1, deleted_orphan_parts=2, deleted_orphan_bytes=30,
-                queued_orphan_uploads=3)).splitlines()[-1])
-        # queued alone is a change too
-        self.assertIn('queued the orphans of 1 uploads', audit.table(
-            self.totals(queued_orphan_uploads=1)))
-        # nothing changed: no such line
-        self.assertEqual(2, len(audit.table(self.totals()).splitlines()))
+        result = {'buckets': [], 'totals': {
+            'uploads': 0, 'upload_bytes': 0, 'expired': 0, 'orphan_parts': 0,
+            'orphan_bytes': 0, 'aborted': 1, 'deleted_orphan_parts': 2,
+            'deleted_orphan_bytes': 30}}
+        self.assertIn('aborted 1 expired uploads; deleted 2 orphan parts '
+                      '(30 bytes)', audit.table(result))
 
 
 class TestAuditOurLayout(unittest.TestCase):
     """Uploads of our layout: the index's records are the uploads; the
-    attempts of an upload with no record are orphans, freed late: the
-    audit queues the upload's free task, the reaper frees what no manifest
-    names (swift3_multipart.protocol)."""
+    attempts of an upload with no record are orphans, freed by the
+    protocol of Abort."""
 
     def setUp(self):
+        from swift3_multipart import layout
+        self.layout = layout
         self.swift = FakeSwift()
         self.ic = internal_client(self.swift)
-        self.live = layout.new_upload_id(Timestamp(epoch(2026, 11, 21)))
-        self.lost = layout.new_upload_id(Timestamp(epoch(2026, 11, 20)))
+        self.live = layout.new_upload_id()
+        self.lost = layout.new_upload_id()
         self.swift.register('HEAD', BUCKET, 204, {})
         self.swift.register('HEAD', SEGMENTS, 204, {})
         self.attempt = lambda uid_, n: '%s%05d/%021d' % (
@@ -272,11 +257,11 @@ class TestAuditOurLayout(unittest.TestCase):
             row(self.attempt(self.live, 1), 5),
             row(self.attempt(self.lost, 1), 40),
             row(self.attempt(self.lost, 2), 2)])
-        self.index = ACCOUNT + '/' + layout.index_container('bucket')
+        index = ACCOUNT + '/' + layout.index_container('bucket')
         record = layout.record_name('k', self.live)
-        self.swift.register('GET', self.index + '?format=json&marker=', 200,
-                            {}, [{'name': record}])
-        self.swift.register('GET', self.index + '?format=json&marker=' +
+        self.swift.register('GET', index + '?format=json&marker=', 200, {},
+                            [{'name': record}])
+        self.swift.register('GET', index + '?format=json&marker=' +
                             quote(record), 200, {}, [])
         register_listing(self.swift, BUCKET, [])
         self.swift.register('HEAD', BUCKET + '/k', 404)
@@ -284,18 +269,6 @@ class TestAuditOurLayout(unittest.TestCase):
 
     def tearDown(self):
         self.assertEqual([], self.swift.unexpected)
-
-    def record(self, upload_id):
-        return self.index + '/' + layout.record_name('k', upload_id)
-
-    def writes(self):
-        return [c for c in self.swift.calls if c[0] in ('PUT', 'DELETE')]
-
-    def assertQueued(self, path):
-        """A free task of key 'k' was written at ``path``."""
-        self.assertEqual({'key': 'k', 'default_days': 0, 'max_days': 0,
-                          'free': True}, json.loads(self.swift.bodies[
-                              self.swift.calls.index(('PUT', path))]))
 
     def test_report(self):
         report = audit.Auditor(self.ic, 'AUTH_test', NOW).audit_bucket(
@@ -305,71 +278,29 @@ class TestAuditOurLayout(unittest.TestCase):
             for u in report['upload_list']])
         self.assertEqual((2, 42), (report['orphan_parts'],
                                    report['orphan_bytes']))
-        self.assertEqual([], self.writes())
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] in ('PUT', 'DELETE')])
 
-    def test_delete_orphans_queues_the_free_task(self):
-        # the record is gone: the upload's free task is queued, due
-        # gc_delay after the audit's time; nothing is deleted now
-        self.swift.register('HEAD', self.record(self.lost), 404)
-        container, path = register_task_put(self.swift, NOW + 3600 + 1,
-                                            self.lost)
+    def test_delete_orphans(self):
+        layout = self.layout
+        index = ACCOUNT + '/' + layout.index_container('bucket')
+        self.swift.register('HEAD', index + '/' + layout.record_name(
+            'k', self.lost), 404)
+        abort_record = SEGMENTS + '/' + layout.abort_record_name(
+            'k', self.lost)
+        self.swift.register_stored(abort_record)
+        prefix = layout.parts_prefix('k', self.lost)
+        register_listing(self.swift, SEGMENTS, [
+            row(self.attempt(self.lost, 1), 40),
+            row(self.attempt(self.lost, 2), 2)], prefix=prefix)
+        for n in (1, 2):
+            self.swift.register('DELETE', SEGMENTS + '/' + self.attempt(
+                self.lost, n), 204)
         report = audit.Auditor(self.ic, 'AUTH_test', NOW,
                                delete_orphans=True).audit_bucket('bucket')
-        self.assertEqual([('PUT', container), ('PUT', path)], self.writes())
-        # read again, on every replica, after the scan
-        calls = self.swift.calls
-        self.assertEqual([('HEAD', self.record(self.lost)),
-                          ('PUT', container), ('PUT', path)], calls[-3:])
-        self.assertEqual('true', self.swift.headers[calls.index(
-            ('HEAD', self.record(self.lost)))]['X-Newest'])
-        self.assertQueued(path)
-        self.assertEqual((1, 0, 0), (report['queued_orphan_uploads'],
-                                     report['deleted_orphan_parts'],
-                                     report['deleted_orphan_bytes']))
-        # (what it found is reported as before)
-        self.assertEqual((2, 42), (report['orphan_parts'],
-                                   report['orphan_bytes']))
-
-    def test_delete_orphans_of_an_upload_back_in_progress(self):
-        # a listing of the index that lagged: the record is there
-        self.swift.register('HEAD', self.record(self.lost), 200, {})
-        report = audit.Auditor(self.ic, 'AUTH_test', NOW,
-                               delete_orphans=True).audit_bucket('bucket')
-        self.assertEqual([], self.writes())
-        self.assertEqual(('HEAD', self.record(self.lost)),
-                         self.swift.calls[-1])
-        self.assertEqual(0, report['queued_orphan_uploads'])
-
-    def test_totals(self):
-        self.swift.register('HEAD', self.record(self.lost), 404)
-        register_task_put(self.swift, NOW + 3600 + 1, self.lost)
-        register_listing(self.swift, ACCOUNT, [{'name': 'bucket'},
-                                               {'name': 'bucket+segments'}])
-        out = io.StringIO()
-        audit.main(['AUTH_test', '--json', '--delete-orphans', '--now',
-                    str(NOW)], swift=self.ic, out=out)
-        self.assertEqual(1, json.loads(out.getvalue())['totals'][
-            'queued_orphan_uploads'])
-
-    def test_abort_expired_ends_the_upload_and_queues(self):
-        # a rule aborts it 7 days on: past on NOW
-        self.swift.register('HEAD', BUCKET, 204, {
-            'X-Container-Sysmeta-S3api-Lifecycle':
-            '[["k","filter","k",1,7]]'})
-        record = self.record(self.live)
-        self.swift.register('HEAD', record, 200, {})
-        self.swift.register('DELETE', record, 204)
-        container, path = register_task_put(self.swift, NOW + 3600 + 1,
-                                            self.live)
-        report = audit.Auditor(self.ic, 'AUTH_test', NOW,
-                               abort_expired=True).audit_bucket('bucket')
-        self.assertEqual([('HEAD', record), ('DELETE', record),
-                          ('PUT', container), ('PUT', path)],
-                         self.swift.calls[-4:])
-        self.assertEqual('true', self.swift.headers[self.swift.calls.index(
-            ('HEAD', record))]['X-Newest'])
-        self.assertQueued(path)
-        # its attempt stays for the task
-        self.assertEqual([('DELETE', record), ('PUT', container),
-                          ('PUT', path)], self.writes())
-        self.assertEqual((1, 1), (report['expired'], report['aborted']))
+        self.assertEqual((2, 42), (report['deleted_orphan_parts'],
+                                   report['deleted_orphan_bytes']))
+        self.assertEqual([('PUT', abort_record)] + [
+            ('DELETE', SEGMENTS + '/' + self.attempt(self.lost, n))
+            for n in (1, 2)],
+            [c for c in self.swift.calls if c[0] in ('PUT', 'DELETE')])

@@ -1,26 +1,18 @@
-"""What a write queues in a bucket whose versioning is enabled or
-suspended.
+"""What a write frees in a bucket whose versioning is enabled or suspended.
 
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html
-
-Enabled, a write keeps the current object as a version; suspended, it
-replaces the null version, and keeps a current version that has an id.
-Either way the write frees nothing: it queues the free task of the
-multipart object's upload as in any bucket (test_cleanup), and the reaper
-keeps every part that a version names (test_reaper_ours,
-TestFreeTaskVersions).
 """
 
-from swift3_multipart import tasks
-from test.unit.base import OBJ, SEGMENTS, ACCOUNT, BUCKET
-from test.unit.test_cleanup import MPU_HEAD, OLD_MARKER, OLD_TASK, \
-    QueueTestCase
+import json
+
+from test.unit.base import MultipartTestCase, OBJ, SEGMENTS, ACCOUNT, \
+    BUCKET
+from test.unit.test_cleanup import MPU_HEAD, OLD, OLD_MANIFEST
 
 NULL_VERSION = OBJ + '?version-id=null'
-TASKS = '/v1/' + tasks.TASK_ACCOUNT + '/'
 
 
-class TestPutObjectVersioning(QueueTestCase):
+class TestPutObjectVersioning(MultipartTestCase):
     def bucket(self, enabled):
         self.swift.register('HEAD', BUCKET, 204, {
             'X-Backend-Storage-Policy-Index': '0',
@@ -32,39 +24,35 @@ class TestPutObjectVersioning(QueueTestCase):
     def put(self):
         resp = self.call('PUT', '/bucket/obj', body=b'new')
         self.assertEqual(200, resp.status_int, resp.body)
-        self.assertNothingFreed()
         return [call for call in self.swift.calls
-                if call[1].startswith((OBJ, SEGMENTS + '/', TASKS))]
+                if call[1].startswith((OBJ, SEGMENTS + '/'))]
 
-    def assertQueuesTheSame(self, enabled):
-        """The current object (whatever its version) is a multipart
-        object whose upload has ended: its task is queued after the
-        write."""
-        self.bucket(enabled)
-        self.swift.register('HEAD', OBJ, 200, MPU_HEAD)
-        self.swift.register('HEAD', OLD_MARKER, 404)
-        self.assertEqual([
-            ('HEAD', OBJ),          # the current object, no version-id
-            ('PUT', OBJ),
-            ('HEAD', OLD_MARKER),
-            ('PUT', OLD_TASK),      # the reaper keeps what versions name
-        ], self.put())
-        self.assertNotIn(('HEAD', NULL_VERSION), self.swift.calls)
-        self.assertQueued()
-
-    def test_enabled_queues_the_same(self):
-        # the old object stays as a version: the reaper frees nothing it
-        # names
-        self.assertQueuesTheSame('true')
-
-    def test_suspended_queues_the_same(self):
-        # the null version goes (the reaper frees its parts), or a current
-        # version with an id stays (the reaper keeps them)
-        self.assertQueuesTheSame('false')
-
-    def test_current_object_not_multipart(self):
-        # a delete marker is current (or a plain object): nothing read of
-        # any upload
+    def test_suspended_frees_the_null_version_it_replaces(self):
         self.bucket('false')
-        self.swift.register('HEAD', OBJ, 404)
-        self.assertEqual([('HEAD', OBJ), ('PUT', OBJ)], self.put())
+        self.swift.register('HEAD', NULL_VERSION, 200, MPU_HEAD)
+        self.swift.register(
+            'GET', OBJ + '?multipart-manifest=get&version-id=null', 200, {},
+            json.dumps(OLD_MANIFEST).encode())
+        for n in (1, 2):
+            self.swift.register('DELETE', '%s/obj/%s/%d' % (SEGMENTS, OLD, n),
+                                204)
+        calls = self.put()
+        self.assertEqual([
+            ('HEAD', NULL_VERSION),   # the current object, if unversioned
+            ('GET', OBJ + '?multipart-manifest=get&version-id=null'),
+            ('PUT', OBJ),
+        ], calls[:3])
+        self.assertEqual(sorted([
+            ('DELETE', '%s/obj/%s/1' % (SEGMENTS, OLD)),
+            ('DELETE', '%s/obj/%s/2' % (SEGMENTS, OLD)),
+        ]), sorted(calls[3:]))
+
+    def test_suspended_keeps_a_current_version(self):
+        # the current object is a version with an id: it stays
+        self.bucket('false')
+        self.swift.register('HEAD', NULL_VERSION, 404)
+        self.assertEqual([('HEAD', NULL_VERSION), ('PUT', OBJ)], self.put())
+
+    def test_enabled_keeps_everything(self):
+        self.bucket('true')
+        self.assertEqual([('PUT', OBJ)], self.put())

@@ -1,11 +1,10 @@
 """The stored layout's names: pure functions, no WSGI."""
 
-import hashlib
 import unittest
 
 from swift.common.utils.timestamp import Timestamp
 
-from swift3_multipart import layout, protocol
+from swift3_multipart import layout
 
 KEY = 'dir/a-b'
 
@@ -84,6 +83,15 @@ class TestOurLayout(unittest.TestCase):
             self.assertEqual(wanted, [layout.attempt_of(
                 n, query['prefix'])[0] for n in listed], after)
 
+    def test_manifest_timestamp_just_above_base(self):
+        base = Timestamp(1764700000.12345)
+        first = layout.manifest_timestamp(base)
+        self.assertGreater(first, base)
+        self.assertLess(first, Timestamp(1764700000.12346))
+        self.assertEqual(first, layout.manifest_timestamp(base))
+        self.assertGreater(layout.manifest_timestamp(base, 2), first)
+        self.assertGreater(layout.manifest_timestamp(first), first)
+
     def test_index_query(self):
         self.assertEqual({'format': 'json', 'limit': '3', 'prefix': '\x00'},
                          layout.index_query('', '', 3))
@@ -117,47 +125,3 @@ class TestSegmentNames(unittest.TestCase):
                       'k/%s/00000/0' % ('x' * 33)):
             self.assertIsNone(layout.split_segment_name(other), other)
             self.assertFalse(layout.is_abort_record(other), other)
-
-
-class TestManifestTimestamp(unittest.TestCase):
-    """protocol.manifest_timestamp: a Complete's start, and in the offset
-    a number from what its manifest names."""
-
-    def test_offset_from_the_salt(self):
-        when = Timestamp(1764700000.12345)
-        salt = b'obj/2.x/00001/1\nobj/2.x/00002/3'
-        stamp = protocol.manifest_timestamp(when, salt)
-        digest = int(hashlib.md5(salt).hexdigest(), 16)
-        self.assertEqual(when.timestamp, stamp.timestamp)
-        self.assertEqual((digest >> (128 - 48)) + 2, stamp.offset)
-        self.assertEqual('1764700000.12345_%016x' % stamp.offset,
-                         stamp.internal)
-
-    def test_above_the_start_and_its_versioning_link(self):
-        # object_versioning links the key to a version at offset +1: the
-        # manifest lands above both, and below the next time Swift tells
-        when = Timestamp(1764700000.12345)
-        for salt in (b'', b'a', b'b', b'\xff' * 16):
-            stamp = protocol.manifest_timestamp(when, salt)
-            self.assertGreater(stamp, when)
-            self.assertGreater(stamp, Timestamp(when, offset=1))
-            self.assertGreaterEqual(stamp.offset, 2)
-            self.assertLess(stamp.offset, 2 ** 48 + 2)
-            self.assertLess(stamp, Timestamp(1764700000.12346))
-
-    def test_same_salt_same_timestamp(self):
-        when = Timestamp(1764700000.12345)
-        self.assertEqual(protocol.manifest_timestamp(when, b'parts'),
-                         protocol.manifest_timestamp(
-                             Timestamp(when.internal), b'parts'))
-
-    def test_another_salt_another_timestamp(self):
-        # two manifests of one upload never share a timestamp
-        when = Timestamp(1764700000.12345)
-        stamps = {protocol.manifest_timestamp(when, salt).internal
-                  for salt in (b'a', b'b', b'obj/1', b'obj/2')}
-        self.assertEqual(4, len(stamps))
-        # and another start is another timestamp
-        self.assertNotEqual(
-            protocol.manifest_timestamp(when, b'a'),
-            protocol.manifest_timestamp(Timestamp(1764700000.12346), b'a'))

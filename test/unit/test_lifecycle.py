@@ -301,43 +301,8 @@ class TestTasks(unittest.TestCase):
         self.assertEqual({
             'epoch': 1795910400, 'account': 'AUTH_test', 'bucket': 'bucket',
             'upload_id': 'VXBsb2Fk', 'key': 'a/\u00e9/key',
-            'default_days': 3, 'max_days': 30, 'free': False,
+            'default_days': 3, 'max_days': 30,
         }, tasks.parse_task(name, body))
-
-    def test_free_body_round_trip(self):
-        name = '1764723701-AUTH_test/bucket/2.1764720000000000123456789abcdef'
-        body = tasks.task_body('a/\u00e9/key', free=True)
-        self.assertEqual({'key': 'a/\u00e9/key', 'default_days': 0,
-                          'max_days': 0, 'free': True}, json.loads(body))
-        self.assertEqual({
-            'epoch': 1764723701, 'account': 'AUTH_test', 'bucket': 'bucket',
-            'upload_id': '2.1764720000000000123456789abcdef',
-            'key': 'a/\u00e9/key', 'default_days': 0, 'max_days': 0,
-            'free': True,
-        }, tasks.parse_task(name, body))
-        # an abort task says nothing of it
-        self.assertNotIn(b'free', tasks.task_body('k', 3, 30))
-
-    def test_container_of_a_task_due_within_an_hour(self):
-        # a free task is due at any second: its container is its hour's
-        # start less the task's hash (at most 99 s), listed before it is due
-        for due in (1764723701, 1764723600, 1764727199,
-                    epoch(2026, 11, 29) + 1):
-            name = tasks.task_name(due, 'AUTH_test', 'bucket', 'VXBsb2Fk')
-            container = tasks.task_container(name, due)
-            with self.subTest(due=due):
-                self.assertEqual(10, len(container))
-                hour = due - due % 3600
-                self.assertEqual(hour - tasks.hash_mod(name, 100),
-                                 int(container))
-                self.assertLessEqual(int(container), due)
-                self.assertTrue(hour - 99 <= int(container) <= hour)
-        # the same hour, tasks of other uploads: up to 100 containers
-        containers = {tasks.task_container(name, 1764723701) for name in (
-            tasks.task_name(1764723701, 'AUTH_test', 'bucket', 'u%d' % n)
-            for n in range(300))}
-        self.assertGreater(len(containers), 50)
-        self.assertLessEqual(len(containers), 100)
 
     def test_not_a_task(self):
         body = tasks.task_body('k', 0, 0)

@@ -8,10 +8,8 @@ from swift.common.middleware import keystoneauth, slo
 from swift.common.middleware.s3api import s3api, s3request, s3token
 from swift.common.registry import get_swift_info
 
-from swift3_multipart import middleware, protocol, routing
+from swift3_multipart import middleware, routing
 from swift3_multipart.controllers.bucket import BucketController
-from swift3_multipart.controllers.deletes import \
-    MultiObjectDeleteController
 from swift3_multipart.controllers.obj import ObjectController
 from swift3_multipart.controllers.part import PartController
 from swift3_multipart.controllers.upload import UploadController
@@ -47,7 +45,6 @@ class TestRouting(unittest.TestCase):
     def test_table_row_by_row(self):
         self.assertEqual({
             upstream.BucketController: BucketController,
-            upstream.MultiObjectDeleteController: MultiObjectDeleteController,
             upstream.ObjectController: ObjectController,
             upstream.PartController: PartController,
             upstream.UploadController: UploadController,
@@ -61,7 +58,8 @@ class TestRouting(unittest.TestCase):
 
     def test_unmapped_untouched(self):
         for cls in (upstream.ServiceController, upstream.VersioningController,
-                    upstream.AclController, upstream.LocationController):
+                    upstream.AclController, upstream.LocationController,
+                    upstream.MultiObjectDeleteController):
             self.assertIs(cls, routing.controller_for(cls))
 
     def test_subclasses(self):
@@ -69,8 +67,6 @@ class TestRouting(unittest.TestCase):
                                    upstream.BucketController))
         self.assertTrue(issubclass(ObjectController,
                                    upstream.ObjectController))
-        self.assertTrue(issubclass(MultiObjectDeleteController,
-                                   upstream.MultiObjectDeleteController))
         self.assertTrue(issubclass(PartController, upstream.ObjectController))
         self.assertTrue(issubclass(UploadController, upstream.Controller))
         self.assertTrue(issubclass(UploadsController, upstream.Controller))
@@ -168,29 +164,6 @@ class TestFilterFactory(unittest.TestCase):
         with self.assertRaises(ValueError):
             middleware.filter_factory({}, upload_layout='fenced')(
                 FakeAuth(FakeSwift()))
-
-    def test_gc_delay_default_an_hour(self):
-        app = middleware.filter_factory({})(FakeAuth(FakeSwift()))
-        self.assertEqual(3600, app.conf.gc_delay)
-        self.assertEqual(3600, protocol.DEFAULT_GC_DELAY)
-        app = middleware.filter_factory({}, gc_delay='1800')(
-            FakeAuth(FakeSwift()))
-        self.assertEqual(1800, app.conf.gc_delay)
-
-    def test_gc_delay_bad_values_fail_at_load(self):
-        # whole seconds, and never 0: nothing frees at once any more
-        for value in ('0', '-1', '1.5', 'x', ''):
-            with self.subTest(gc_delay=value):
-                with self.assertRaises(ValueError):
-                    middleware.filter_factory({}, gc_delay=value)(
-                        FakeAuth(FakeSwift()))
-
-    def test_sweep_delay_is_gone(self):
-        # an old proxy-server.conf's sweep_delay changes nothing
-        app = middleware.filter_factory({}, sweep_delay='0')(
-            FakeAuth(FakeSwift()))
-        self.assertEqual(3600, app.conf.gc_delay)
-        self.assertNotIn('sweep_delay', app.conf)
 
     def test_is_upstream_middleware(self):
         app = middleware.filter_factory({})(FakeAuth(FakeSwift()))

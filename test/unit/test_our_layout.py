@@ -1,57 +1,17 @@
 """Create, UploadPart, ListParts and Abort of uploads of our layout."""
 
-import json
-from unittest import mock
-
 from swift.common.middleware.s3api.etree import fromstring
 
-from swift3_multipart import layout, mpu, tasks
-from swift3_multipart.controllers import expiring
+from swift3_multipart import layout, mpu
 from swift3_multipart.middleware import filter_factory
-from test.unit.base import AUTH_CALLS, BUCKET, SEGMENTS
+from test.unit.base import AUTH_CALLS, BUCKET, OBJ, SEGMENTS
 from test.unit.helpers import FakeAuth
 from test.unit.test_complete import complete_xml
 from test.unit.our_layout import OurLayoutTestCase, OUR_ID, INDEX, \
-    RECORD, ETAG, attempt, attempt_path, attempt_row
+    RECORD, ABORT_RECORD, ETAG, attempt, attempt_path, attempt_row, \
+    manifest_body
 
-# the wall clock (expiring.time.time) of the requests that queue a task
-NOW = 1764720100
-# what builds before issue 21 wrote at an Abort, and may still be listed
-ABORT_RECORD = SEGMENTS + '/' + layout.abort_record_name('obj', OUR_ID)
 CRC32_SYSMETA = 'X-Object-Sysmeta-S3api-Checksum-Algorithm'
-
-
-def free_task(upload_id=OUR_ID, gc_delay=3600):
-    """
-    The path of an upload's free task queued at NOW + 0.5 s: due
-    int(now + gc_delay) + 1, in its hour's container less a hash.
-    """
-    due = NOW + gc_delay + 1
-    name = tasks.task_name(due, 'AUTH_test', 'bucket', upload_id)
-    return '/v1/%s/%s/%s' % (tasks.TASK_ACCOUNT,
-                             tasks.task_container(name, due), name)
-
-
-FREE_TASK = free_task()
-
-
-class QueueTestCase(OurLayoutTestCase):
-    """Requests that may queue a free task: the clock stands at NOW + 0.5 s
-    and the task PUT of our upload is answered 201."""
-
-    def setUp(self):
-        super().setUp()
-        clock = mock.patch.object(expiring, 'time')
-        clock.start().time.return_value = NOW + 0.5
-        self.addCleanup(clock.stop)
-        self.swift.register('PUT', FREE_TASK, 201)
-
-    def assertQueued(self, path=FREE_TASK, key='obj'):
-        """The free task at ``path`` was written, of ``key``."""
-        headers, body = self.sent('PUT', path)
-        self.assertEqual('application/json', headers['Content-Type'])
-        self.assertEqual({'key': key, 'default_days': 0, 'max_days': 0,
-                          'free': True}, json.loads(body))
 
 
 class TestCreate(OurLayoutTestCase):
@@ -112,7 +72,7 @@ class TestCreate(OurLayoutTestCase):
         self.assertIn(b'keys of up to %d bytes' % longest, resp.body)
 
 
-class TestUploadPart(QueueTestCase):
+class TestUploadPart(OurLayoutTestCase):
     def put(self, number=1, body=b'a', headers=None):
         return self.call('PUT', '/bucket/obj?partNumber=%d&uploadId=%s'
                          % (number, OUR_ID), body=body, headers=headers)
@@ -162,30 +122,44 @@ class TestUploadPart(QueueTestCase):
         self.assertEqual(2, len([c for c in self.swift.calls
                                  if c[0] == 'PUT']))
 
-    def test_after_the_upload_ended_the_attempt_stays(self):
-        # an Abort or a Complete ended it: the attempt stays for the
-        # upload's free task (a Complete in flight may have named it)
+    def test_after_abort_or_complete_the_attempt_goes(self):
         self.swift.register('PUT', attempt_path(1), 201, {'Etag': ETAG})
         self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', OBJ, 404)
+        self.swift.register('DELETE', attempt_path(1), 204)
         resp = self.put()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
         self.assertEqual(AUTH_CALLS + [
-            ('PUT', attempt_path(1)),   # the attempt first
-            ('HEAD', RECORD),           # then: gone
-            ('PUT', FREE_TASK),         # so its task, and nothing else
+            ('PUT', attempt_path(1)), ('HEAD', RECORD),
+            ('HEAD', OBJ),                  # not a manifest naming it
+            ('DELETE', attempt_path(1)),    # our own attempt, no other
         ], self.swift.calls)
-        self.assertEqual('true', self.newest('HEAD', RECORD))
-        self.assertQueued()
 
-    def test_ended_and_the_queue_failing(self):
-        # logged; the answer is the same (the audit finds the attempt)
+    def test_a_concurrent_complete_took_it(self):
         self.swift.register('PUT', attempt_path(1), 201, {'Etag': ETAG})
         self.swift.register('HEAD', RECORD, 404)
-        self.swift.register('PUT', FREE_TASK, 503)
+        self.swift.register('HEAD', OBJ, 200, {
+            'X-Static-Large-Object': 'True',
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID})
+        self.swift.register('GET', OBJ + '?multipart-manifest=get', 200, {
+            'X-Static-Large-Object': 'True',
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID}, manifest_body(attempt(1)))
+        resp = self.put()
+        self.assertEqual(200, resp.status_int, resp.body)
+        self.assertNotIn(('DELETE', attempt_path(1)), self.swift.calls)
+
+    def test_completed_without_it(self):
+        self.swift.register('PUT', attempt_path(1, 1), 201, {'Etag': ETAG})
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift.register('HEAD', OBJ, 200, {
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID})
+        self.swift.register('GET', OBJ + '?multipart-manifest=get', 200, {
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID},
+            manifest_body(attempt(1, 7)))
+        self.swift.register('DELETE', attempt_path(1, 1), 204)
         resp = self.put()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
-        self.assertEqual([('PUT', attempt_path(1)), ('PUT', FREE_TASK)],
-                         self.writes())
+        self.assertIn(('DELETE', attempt_path(1, 1)), self.swift.calls)
 
     def test_declared_checksum_missing(self):
         self.swift.register('PUT', attempt_path(1), 201, {'Etag': ETAG})
@@ -194,12 +168,7 @@ class TestUploadPart(QueueTestCase):
         resp = self.put()
         self.assertS3Error(resp, 400, 'InvalidRequest')
         self.assertIn(b'CRC32 checksum algorithm', resp.body)
-        # no Complete may name it (InvalidPart): it goes at once, and no
-        # task is queued (the upload is in progress)
-        self.assertEqual(AUTH_CALLS + [
-            ('PUT', attempt_path(1)), ('HEAD', RECORD),
-            ('DELETE', attempt_path(1)),
-        ], self.swift.calls)
+        self.assertIn(('DELETE', attempt_path(1)), self.swift.calls)
 
     def test_declared_checksum_given(self):
         self.swift.register('PUT', attempt_path(1), 201, {'Etag': ETAG})
@@ -316,114 +285,103 @@ class TestListParts(OurLayoutTestCase):
         self.assertS3Error(resp, 404, 'NoSuchUpload')
 
 
-class TestAbort(QueueTestCase):
-    # the caller's permission: its HEAD of the segments container, then
-    # that container's info (for a write)
-    PERMISSION = [('HEAD', SEGMENTS), ('HEAD', SEGMENTS)]
-
+class TestAbort(OurLayoutTestCase):
     def setUp(self):
         super().setUp()
-        # attempts, which the Abort neither lists nor deletes
+        self.swift.register_stored(ABORT_RECORD)
         self.swift.register_container(SEGMENTS, [
             attempt_row(1, 1), attempt_row(1, 2), attempt_row(2, 3)])
+        for n, number in ((1, 1), (2, 1), (3, 2)):
+            self.swift.register('DELETE', attempt_path(number, n), 204)
 
-    def abort(self, **kwargs):
-        return self.call('DELETE', '/bucket/obj?uploadId=%s' % OUR_ID,
-                         **kwargs)
+    def abort(self):
+        return self.call('DELETE', '/bucket/obj?uploadId=%s' % OUR_ID)
+
+    def record_writes(self):
+        """(method, X-Timestamp) of each write of the abort record."""
+        return [(call[0], self.swift.headers[i]['X-Timestamp'])
+                for i, call in enumerate(self.swift.calls)
+                if call[1] == ABORT_RECORD and call[0] in ('PUT', 'DELETE')]
 
     def test_abort_of_an_upload_in_progress(self):
         self.register_record()
         self.swift.register('DELETE', RECORD, 204)
         resp = self.abort()
         self.assertEqual(204, resp.status_int, resp.body)
-        self.assertEqual(b'', resp.body)
-        self.assertEqual(AUTH_CALLS + self.PERMISSION + [
-            ('HEAD', RECORD),       # in progress? (every replica)
-            ('DELETE', RECORD),     # it ends
-            ('PUT', FREE_TASK),     # its task; the attempts wait for it
-        ], self.swift.calls)
-        self.assertEqual('true', self.newest('HEAD', RECORD))
-        self.assertEqual('true', self.sent('DELETE', RECORD)[0][
-            'X-Backend-Allow-Reserved-Names'])
-        self.assertQueued()
-        # due an hour (gc_delay) and a second from now
-        self.assertEqual('/v1/.s3api_mpu_expiring/1764723563/'
-                         '1764723701-AUTH_test/bucket/' + OUR_ID, FREE_TASK)
+        calls = self.swift.calls
+        # the flag first, then the record goes, then the key is read
+        self.assertLess(calls.index(('PUT', ABORT_RECORD)),
+                        calls.index(('DELETE', RECORD)))
+        self.assertLess(calls.index(('DELETE', RECORD)),
+                        calls.index(('HEAD', OBJ)))
+        self.assertEqual('true', self.newest('HEAD', OBJ))
+        deletes = [i for i, c in enumerate(calls) if c[0] == 'DELETE' and
+                   c[1].startswith(SEGMENTS + '/obj/2.')
+                   and c[1] != ABORT_RECORD]
+        self.assertEqual(3, len(deletes))
+        # written once, just above the initiation (the same timestamp for
+        # every Abort of the upload), and kept: the trace a Complete reads
+        self.assertEqual([('PUT', '1764720000.00000_0000000000000001')],
+                         self.record_writes())
 
-    def test_gc_delay_sets_the_due_time(self):
-        self.app = filter_factory({}, **dict(self.conf, gc_delay='1800'))(
-            FakeAuth(self.swift))
+    def test_abort_finds_the_upload_completed(self):
+        # a racing Complete's manifest: its parts stay, the Abort
+        # answers 204 (both may succeed)
         self.register_record()
         self.swift.register('DELETE', RECORD, 204)
-        sooner = free_task(gc_delay=1800)
-        self.swift.register('PUT', sooner, 201)
-        self.assertEqual(204, self.abort().status_int)
-        self.assertEqual([('DELETE', RECORD), ('PUT', sooner)],
-                         self.writes())
-        self.assertQueued(sooner)
+        self.swift.register('HEAD', OBJ, 200, {
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID})
+        self.swift.register('GET', OBJ + '?multipart-manifest=get', 200, {
+            layout.OUR_UPLOAD_ID_SYSMETA: OUR_ID},
+            manifest_body(attempt(1, 2), attempt(2, 3)))
+        resp = self.abort()
+        self.assertEqual(204, resp.status_int, resp.body)
+        # only the attempt the manifest does not name goes
+        self.assertEqual([('DELETE', attempt_path(1, 1))],
+                         [c for c in self.swift.calls if c[0] == 'DELETE'
+                          and c[1].startswith(SEGMENTS)
+                          and c[1] != ABORT_RECORD])
 
     def test_no_such_upload(self):
         self.swift.register('HEAD', RECORD, 404)
         resp = self.abort()
         self.assertS3Error(resp, 404, 'NoSuchUpload')
-        # read, nothing written
-        self.assertEqual(AUTH_CALLS + self.PERMISSION + [('HEAD', RECORD)],
-                         self.swift.calls)
+        self.assertEqual([], self.record_writes())
+        self.assertEqual([], [c for c in self.swift.calls
+                              if c[0] == 'DELETE'])
 
-    def test_again_is_no_such_upload(self):
-        self.swift.register_then('HEAD', RECORD, (200, {
-            'Content-Type': 'application/x-directory'}), (404, {}))
-        self.swift.register('DELETE', RECORD, 204)
-        self.assertEqual(204, self.abort().status_int)
-        del self.swift.calls[:]
-        resp = self.abort()
-        self.assertS3Error(resp, 404, 'NoSuchUpload')
-        self.assertEqual(AUTH_CALLS + self.PERMISSION + [('HEAD', RECORD)],
-                         self.swift.calls)
-
-    def test_an_abort_record_of_an_earlier_build_is_not_read(self):
-        # what builds before issue 21 wrote, and kept: no trace of an
-        # upload in progress
-        self.swift.register_stored(ABORT_RECORD)
+    def test_finishes_an_abort_that_stopped(self):
+        self.swift.register('HEAD', RECORD, 404)
         self.swift._stored[ABORT_RECORD] = {
             'X-Timestamp': '1764720000.00000_0000000000000001'}
-        self.swift.register('HEAD', RECORD, 404)
-        resp = self.abort()
-        self.assertS3Error(resp, 404, 'NoSuchUpload')
-        self.assertEqual(AUTH_CALLS + self.PERMISSION + [('HEAD', RECORD)],
-                         self.swift.calls)
-
-    def test_queue_failing_is_still_204(self):
-        # the record is gone: the upload has ended (the audit finds its
-        # attempts); the failure is logged
-        self.register_record()
-        self.swift.register('DELETE', RECORD, 204)
-        self.swift.register('PUT', FREE_TASK, 503)
         resp = self.abort()
         self.assertEqual(204, resp.status_int, resp.body)
-        self.assertEqual([('DELETE', RECORD), ('PUT', FREE_TASK)],
-                         self.writes())
+        self.assertEqual([], self.record_writes())
+        self.assertIn(('DELETE', attempt_path(2, 3)), self.swift.calls)
 
-    def test_first_task_of_its_container(self):
-        # the task container is made on demand, and the task written again
-        self.register_record()
-        self.swift.register('DELETE', RECORD, 204)
-        self.swift.register_then('PUT', FREE_TASK, (404, {}), (201, {}))
-        container = '/'.join(FREE_TASK.split('/')[:4])
-        self.swift.register('PUT', container, 201)
-        self.assertEqual(204, self.abort().status_int)
-        self.assertEqual([('DELETE', RECORD), ('PUT', FREE_TASK),
-                          ('PUT', container), ('PUT', FREE_TASK)],
-                         self.writes())
+    def test_again_frees_what_a_racing_upload_part_left(self):
+        self.swift.register('HEAD', RECORD, 404)
+        self.swift._stored[ABORT_RECORD] = {
+            'X-Backend-Timestamp': '1764720000.00000_0000000000000002'}
+        resp = self.abort()
+        self.assertEqual(204, resp.status_int, resp.body)
+        # the tombstone stays as it is
+        self.assertEqual([], [w for w in self.record_writes()
+                              if w[0] == 'PUT'])
+        # and once nothing is left: NoSuchUpload
+        self.swift.register_container(SEGMENTS, [])
+        resp = self.abort()
+        self.assertS3Error(resp, 404, 'NoSuchUpload')
 
     def test_user_who_may_not_write(self):
         self.app = filter_factory({}, **self.conf)(
             FakeAuth(self.swift, read_only=['test:tester2']))
         self.register_record()
-        resp = self.abort(user='test:tester2')
+        resp = self.call('DELETE', '/bucket/obj?uploadId=%s' % OUR_ID,
+                         user='test:tester2')
         self.assertS3Error(resp, 403, 'AccessDenied')
-        self.assertEqual([], self.writes())
-        self.assertNotIn(('HEAD', RECORD), self.swift.calls)
+        self.assertEqual([], self.record_writes())
+        self.assertNotIn(('DELETE', RECORD), self.swift.calls)
 
 
 class TestListUploads(OurLayoutTestCase):

@@ -127,9 +127,9 @@ class TestReaper(ReaperTestCase):
             ('DELETE', TASKS + '/' + container),   # 409 while not empty
             ('GET', listing_path(TASKS, container)),
         ], self.swift.calls)
-        self.assertEqual({'tasks': 1, 'aborted': 1, 'freed': 0, 'parts': 2,
-                          'bytes': 10, 'gone': 0, 'no_rule': 0, 'moved': 0,
-                          'errors': 0}, stats)
+        self.assertEqual({'tasks': 1, 'aborted': 1, 'parts': 2, 'bytes': 10,
+                          'gone': 0, 'no_rule': 0, 'moved': 0, 'errors': 0},
+                         stats)
         self.assertIn(mock.call('aborted'),
                       self.logger.increment.call_args_list)
 
@@ -145,8 +145,7 @@ class TestReaper(ReaperTestCase):
         self.assertEqual([{
             'epoch': DUE, 'account': 'AUTH_test', 'bucket': 'bucket',
             'upload_id': UPLOAD_ID, 'key': KEY, 'default_days': 0,
-            'max_days': 0, 'free': False, 'rule_id': 'tmp',
-            'abort_epoch': DUE,
+            'max_days': 0, 'rule_id': 'tmp', 'abort_epoch': DUE,
         }], self.reaper.would_abort)
         self.assertEqual('would abort',
                          self.logger.info.call_args_list[-2][0][1])
